@@ -1,0 +1,140 @@
+"""Exact rationals: parsing user numbers, exact float conversion, common integer scaling.
+
+Every number a user gives is an exact rational (DESIGN.md, "the exactness contract"):
+
+- a Python/numpy float, or a JSON number, is the IEEE double it denotes, converted exactly;
+- a string holds an exact decimal or fraction: ``"0.1"``, ``"1e-25"``, ``"-3/7"``;
+- ints and Fractions are taken as they are.
+
+Examples
+--------
+>>> to_fraction(0.1)
+Fraction(3602879701896397, 36028797018963968)
+>>> to_fraction("0.1")
+Fraction(1, 10)
+>>> to_fraction("-3/7")
+Fraction(-3, 7)
+>>> common_scale([Fraction(1, 2), Fraction(1, 3)])
+6
+>>> fraction_str(Fraction(-3, 7)), fraction_str(Fraction(2))
+('-3/7', '2')
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from numbers import Integral, Rational
+
+import numpy as np
+
+__all__ = [
+    "InputError",
+    "to_fraction",
+    "to_fractions",
+    "fraction_str",
+    "parse_fraction_str",
+    "common_scale",
+    "scale_to_int",
+    "INT64_SAFE",
+]
+
+#: Largest magnitude an int64 intermediate may reach in our engines (headroom below 2**63).
+INT64_SAFE = 2**62
+
+# Exact decimal (with optional exponent) or a fraction of two integers; nothing else.
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_RATIO = re.compile(r"[+-]?\d+\s*/\s*[+-]?\d+")
+_MAX_STR = 4096
+_MAX_EXP = 100_000
+
+
+class InputError(ValueError):
+    """Bad user input; the message is one line naming the parameter, the value and the fix."""
+
+
+def parse_fraction_str(text: str, name: str = "value") -> Fraction:
+    """Parse an exact decimal or fraction string ("0.1", "1e-25", "-3/7") into a Fraction.
+
+    Raises :class:`InputError` for anything else (no ``eval``, no float round trip).
+
+    >>> parse_fraction_str("1e-25")
+    Fraction(1, 10000000000000000000000000)
+    >>> parse_fraction_str("abc")
+    Traceback (most recent call last):
+    ...
+    solvers.numbers.InputError: value is 'abc': expected a finite decimal like "0.1" or a fraction like "-3/7"
+    """
+    s = text.strip()
+    if len(s) > _MAX_STR:
+        raise InputError(f"{name} is a string of {len(s)} characters: at most {_MAX_STR} allowed")
+    if _RATIO.fullmatch(s):
+        num, den = (int(p) for p in s.split("/"))
+        if den == 0:
+            raise InputError(f"{name} is {text!r}: the denominator is zero")
+        return Fraction(num, den)
+    m = _DECIMAL.fullmatch(s)
+    if m:
+        if m.group(2) and abs(int(m.group(2)[1:])) > _MAX_EXP:
+            raise InputError(f"{name} is {text!r}: the exponent is beyond +-{_MAX_EXP}")
+        return Fraction(s)
+    raise InputError(
+        f'{name} is {text!r}: expected a finite decimal like "0.1" or a fraction like "-3/7"'
+    )
+
+
+def to_fraction(x: object, name: str = "value") -> Fraction:
+    """Convert one user number to the exact Fraction it denotes (see the module docstring)."""
+    if isinstance(x, bool):
+        raise InputError(f"{name} is {x!r}: expected a number, not a boolean")
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, Integral):
+        return Fraction(int(x))
+    if isinstance(x, Rational):
+        return Fraction(int(x.numerator), int(x.denominator))
+    if isinstance(x, (float, np.floating)):
+        xf = float(x)
+        if not math.isfinite(xf):
+            raise InputError(f"{name} is {xf}: every value must be a finite number")
+        return Fraction(xf)
+    if isinstance(x, str):
+        return parse_fraction_str(x, name)
+    raise InputError(f"{name} is {x!r} of type {type(x).__name__}: expected a number or a string")
+
+
+def to_fractions(xs: Iterable[object], name: str = "values") -> list[Fraction]:
+    """Convert a sequence of user numbers; the error names the index (``values[3]``)."""
+    if isinstance(xs, np.ndarray):
+        if xs.ndim != 1:
+            raise InputError(f"{name} has shape {xs.shape}: expected a 1-D list of numbers")
+        xs = xs.tolist()
+    if isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
+        raise InputError(f"{name} is {xs!r}: expected a list of numbers")
+    return [to_fraction(x, f"{name}[{i}]") for i, x in enumerate(xs)]
+
+
+def fraction_str(x: Fraction) -> str:
+    """The exact string form "p/q" (or "p" for integers) of a Fraction."""
+    return str(Fraction(x))
+
+
+def common_scale(xs: Iterable[Fraction]) -> int:
+    """The least common multiple of the denominators: the smallest S with S*x integral for all x."""
+    s = 1
+    for x in xs:
+        s = math.lcm(s, x.denominator)
+    return s
+
+
+def scale_to_int(xs: Sequence[Fraction], scale: int) -> list[int]:
+    """Exact integers ``scale * x`` (``scale`` must be a multiple of every denominator)."""
+    out = []
+    for x in xs:
+        q, r = divmod(x.numerator * scale, x.denominator)
+        if r:
+            raise ValueError(f"scale {scale} does not clear the denominator of {x}")
+        out.append(q)
+    return out

@@ -1,0 +1,667 @@
+"""Exact 1-D subset sum: minimise |target - sum_{i in S} values[i]| with a proof of optimality.
+
+Engines (all exact, all returning :class:`solvers.results.Solution`):
+
+- ``brute``: every subset (the reference; n <= 30);
+- ``mitm``: meet-in-the-middle (Horowitz-Sahni): the two half-lists of subset sums generated
+  sorted by merging, then one linear two-pointer scan; O(2^(n/2)) time and memory;
+- ``bounded``: Schroeppel-Shamir: four quarter-lists and two heaps stream the half-sums in
+  order, O(2^(n/2)) time and O(2^(n/4)) memory (n = 56-60 in megabytes);
+- ``cpsat`` / ``mip``: the OR-Tools formulations of :mod:`solvers.formulations`.
+
+Exactness: values are exact rationals. When ``common_scale`` turns them into integers whose
+sums fit in int64, the engines run on those integers and every comparison is exact. Otherwise
+a float64 pass runs with a rigorous bound on its rounding error, and every subset whose
+computed error lies within that bound of the best is re-checked in exact arithmetic.
+
+Examples
+--------
+>>> sol = solve_rss([0.5, "1/3", -0.25, 0.125], "0.3")
+>>> sol.status, sol.subset, sol.error
+('optimal', (1,), Fraction(1, 30))
+>>> rss_error([0.5, "1/3", -0.25, 0.125], "0.3", sol.subset)
+Fraction(1, 30)
+>>> solve_rss([1, 2, 3, 4], 5, cardinality=1).error
+Fraction(1, 1)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from solvers import rss_kernels as K
+from solvers.instances import RSSInstance
+from solvers.numbers import INT64_SAFE, InputError, common_scale, scale_to_int, to_fraction
+from solvers.results import Solution
+
+__all__ = [
+    "METHODS",
+    "solve_rss",
+    "solve_instance",
+    "rss_error",
+    "brute_force",
+    "meet_in_the_middle",
+    "schroeppel_shamir",
+    "sparsest_subset",
+    "solve_many_targets",
+    "solve_rss_batch",
+    "BatchResult",
+]
+
+METHODS = ("auto", "mitm", "bounded", "cpsat", "mip", "brute")
+
+#: Largest n for which ``auto`` uses the plain meet-in-the-middle (two lists of 2^25 entries,
+#: about 1 GB); above it the bounded-memory engine runs.
+MITM_MAX_N = 50
+BRUTE_MAX_N = 30
+#: Candidates from the float pass re-checked exactly before the pure-integer engine takes over.
+CANDIDATE_CAP = 200_000
+#: Largest n for the pure Python-integer engine (values beyond int64 after scaling).
+BIGINT_MAX_N = 40
+
+Progress = Callable[[float], None]
+
+
+def rss_error(values: Sequence[object], target: object, subset: Sequence[int]) -> Fraction:
+    """The exact error |target - sum_{i in subset} values[i]| (the checker paired with solve_rss).
+
+    >>> rss_error([0.1, 0.2], 0.3, [0, 1])
+    Fraction(1, 36028797018963968)
+    """
+    return RSSInstance.create(values, target).error(subset)
+
+
+def solve_rss(
+    values: Sequence[object],
+    target: object,
+    *,
+    method: str = "auto",
+    cardinality: int | None = None,
+    max_cardinality: int | None = None,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+) -> Solution:
+    """Solve min_S |target - sum_{i in S} values[i]|, exactly, with |S| = cardinality or
+    |S| <= max_cardinality when given.
+
+    Parameters
+    ----------
+    values, target : numbers (floats are the doubles they denote; strings are exact "0.1", "-3/7").
+    method : one of :data:`METHODS`; ``"auto"`` picks the fastest proven engine for the instance.
+    time_limit : seconds; when it runs out the best subset so far is returned as ``feasible``.
+    progress : called with the fraction done by the long-running engines.
+
+    Returns
+    -------
+    Solution with ``status="optimal"`` when proven; ``error`` is exact.
+    """
+    inst = RSSInstance.create(
+        values, target, cardinality=cardinality, max_cardinality=max_cardinality
+    )
+    return solve_instance(inst, method=method, time_limit=time_limit, progress=progress)
+
+
+def solve_instance(
+    inst: RSSInstance,
+    *,
+    method: str = "auto",
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+) -> Solution:
+    """Dispatch a validated instance to an engine (see :func:`solve_rss`)."""
+    if method not in METHODS:
+        raise InputError(f"method is {method!r}: expected one of {', '.join(METHODS)}")
+    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit >= 0):
+        raise InputError(f"time_limit is {time_limit!r}: expected a number of seconds >= 0")
+    if method == "auto":
+        constrained = inst.cardinality is not None or inst.max_cardinality is not None
+        method = "mitm" if inst.n <= MITM_MAX_N or constrained else "bounded"
+    start = time.perf_counter()
+    if method == "brute":
+        sol = brute_force(inst)
+    elif method == "mitm":
+        sol = meet_in_the_middle(inst)
+    elif method == "bounded":
+        sol = schroeppel_shamir(inst, time_limit=time_limit, progress=progress)
+    elif method == "cpsat":
+        from solvers.formulations.rss_cpsat import solve_rss_cpsat
+
+        sol = solve_rss_cpsat(inst, time_limit=time_limit)
+    else:
+        from solvers.formulations.rss_mip import solve_rss_mip
+
+        sol = solve_rss_mip(inst, time_limit=time_limit)
+    return sol.replace(seconds=time.perf_counter() - start, instance_hash=inst.hash())
+
+
+# --- exact scaling -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Scaled:
+    """The instance times its common denominator: exact Python integers."""
+
+    scale: int
+    values: list[int]
+    target: int
+
+    @classmethod
+    def of(cls, inst: RSSInstance) -> _Scaled:
+        scale = common_scale([*inst.values, inst.target])
+        return cls(scale, scale_to_int(inst.values, scale), scale_to_int([inst.target], scale)[0])
+
+    @property
+    def fits_int64(self) -> bool:
+        # every partial sum and every difference target - sum is bounded by this total
+        return sum(abs(v) for v in self.values) + abs(self.target) < INT64_SAFE
+
+    def subset_error(self, subset: Sequence[int]) -> int:
+        return abs(self.target - sum(self.values[i] for i in subset))
+
+
+def _bits(mask: int, offset: int = 0) -> list[int]:
+    mask = int(mask)
+    return [offset + i for i in range(mask.bit_length()) if mask >> i & 1]
+
+
+def _solution(inst: RSSInstance, subset: Sequence[int], method: str, proof: str,
+              stats: dict | None = None) -> Solution:
+    """An optimal Solution whose error is recomputed exactly from the subset."""
+    err = inst.error(subset)
+    return Solution("optimal", subset=tuple(subset), error=err, lower_bound=err,
+                    method=method, proof=proof, stats=stats or {})
+
+
+def _size_rule(inst: RSSInstance) -> tuple[int, bool] | None:
+    if inst.cardinality is not None:
+        return inst.cardinality, False
+    if inst.max_cardinality is not None:
+        return inst.max_cardinality, True
+    return None
+
+
+# --- brute force -------------------------------------------------------------------------------
+
+
+def brute_force(inst: RSSInstance) -> Solution:
+    """Enumerate all 2^n subsets in exact integer arithmetic (the reference; n <= 30).
+
+    >>> brute_force(RSSInstance.create([3, 5, 9], 13)).subset
+    (0, 2)
+    """
+    if inst.n > BRUTE_MAX_N:
+        raise InputError(f"method 'brute' enumerates 2^n subsets: n = {inst.n} exceeds {BRUTE_MAX_N}")
+    sc = _Scaled.of(inst)
+    if sc.fits_int64:
+        sums = np.zeros(1, dtype=np.int64)
+        for v in sc.values:
+            sums = np.concatenate([sums, sums + np.int64(v)])
+        errs = np.abs(np.int64(sc.target) - sums)
+    else:
+        sums = np.zeros(1, dtype=object)
+        for v in sc.values:
+            sums = np.concatenate([sums, sums + v])
+        errs = np.abs(sc.target - sums)
+    masks = np.arange(1 << inst.n, dtype=np.int64)
+    rule = _size_rule(inst)
+    if rule is not None:
+        sizes = np.array([bin(m).count("1") for m in range(1 << inst.n)])
+        ok = sizes <= rule[0] if rule[1] else sizes == rule[0]
+        errs, masks = errs[ok], masks[ok]
+    best = int(np.argmin(errs))
+    return _solution(inst, _bits(masks[best]), "brute",
+                     f"enumerated all {len(masks)} admissible subsets in exact integer arithmetic")
+
+
+# --- meet in the middle ------------------------------------------------------------------------
+
+
+def _float_bound(inst: RSSInstance) -> float:
+    """A rigorous bound on |computed error - exact error| for the float64 engines.
+
+    Each value is rounded once (relative error u = 2^-53), each half-sum is a chain of at most
+    n additions and the error |t - (a + b)| takes two more operations, each adding at most u
+    times a magnitude bounded by sum|v| + |t|; 2^-1074 per operation covers underflow. The
+    factor 2 absorbs the (1 + u)^k growth and the rounding of this bound itself.
+    """
+    total = sum(abs(v) for v in inst.values) + abs(inst.target)
+    ops = inst.n + 4
+    bound = Fraction(2 * ops, 2**53) * total + Fraction(ops, 2**1074)
+    return math.nextafter(float(bound), math.inf)
+
+
+def meet_in_the_middle(inst: RSSInstance) -> Solution:
+    """Horowitz-Sahni meet-in-the-middle, exact.
+
+    Sorted half-lists are generated by merging (no re-sort) and scanned by two pointers. With
+    a cardinality rule the sorted lists are filtered by subset size (filtering keeps them
+    sorted) and each size split (c, k - c) is scanned.
+    """
+    sc = _Scaled.of(inst)
+    h = inst.n // 2
+    rule = _size_rule(inst)
+    if sc.fits_int64:
+        vals = np.array(sc.values, dtype=np.int64)
+        A, Am = K.half_sums(vals[:h])
+        B, Bm = K.half_sums(vals[h:])
+        t = np.int64(sc.target)
+        if rule is None:
+            _, i, j = K.closest_pair(A, B, t)
+        else:
+            found, _, i, j = K.closest_pair_by_size(A, Am, B, Bm, t, rule[0], rule[1])
+            if not found:
+                return Solution("infeasible", method="mitm",
+                                proof="no subset satisfies the cardinality rule")
+        subset = _bits(Am[i]) + _bits(Bm[j], h)
+        return _solution(inst, subset, "mitm",
+                         f"exhaustive meet-in-the-middle on exact int64 data (scale {sc.scale})",
+                         {"half_sizes": [len(A), len(B)], "arithmetic": "int64"})
+    return _mitm_float_then_exact(inst, sc)
+
+
+def _size_splits(Am: np.ndarray, Bm: np.ndarray, rule: tuple[int, bool] | None):
+    """Index arrays (ia, ib) of the half-lists to pair, one pair per size split."""
+    if rule is None:
+        yield np.arange(len(Am)), np.arange(len(Bm))
+        return
+    ca = np.array([K.popcount(m) for m in Am]) if len(Am) < 4096 else _popcounts(Am)
+    cb = np.array([K.popcount(m) for m in Bm]) if len(Bm) < 4096 else _popcounts(Bm)
+    k, at_most = rule
+    for c in range(k + 1):
+        ia = np.nonzero(ca == c)[0]
+        ib = np.nonzero(cb <= k - c if at_most else cb == k - c)[0]
+        if len(ia) and len(ib):
+            yield ia, ib
+
+
+def _popcounts(masks: np.ndarray) -> np.ndarray:
+    m = masks.copy()
+    counts = np.zeros(len(m), dtype=np.int64)
+    while np.any(m):
+        counts += (m & np.uint64(1)).astype(np.int64)
+        m >>= np.uint64(1)
+    return counts
+
+
+def _mitm_float_then_exact(inst: RSSInstance, sc: _Scaled) -> Solution:
+    """Float64 meet-in-the-middle, then exact re-check of every candidate within the bound."""
+    h = inst.n // 2
+    rule = _size_rule(inst)
+    fvals = np.array([float(v) for v in inst.values])
+    ft = float(inst.target)
+    if not np.all(np.isfinite(fvals)) or not math.isfinite(ft) or np.sum(np.abs(fvals)) > 1e300:
+        return _mitm_bigint(inst, sc)
+    bound = _float_bound(inst)
+    A, Am = K.half_sums(fvals[:h])
+    B, Bm = K.half_sums(fvals[h:])
+    splits = list(_size_splits(Am, Bm, rule))
+    if not splits:
+        return Solution("infeasible", method="mitm", proof="no subset satisfies the cardinality rule")
+    best = min(K.closest_pair(A[ia], B[ib], ft)[0] for ia, ib in splits)
+    thresh = math.nextafter(best + 2 * bound, math.inf)
+    cand: list[tuple[int, int]] = []
+    total = 0
+    for ia, ib in splits:
+        room = max(CANDIDATE_CAP - len(cand), 0)
+        oi = np.empty(room, dtype=np.int64)
+        oj = np.empty(room, dtype=np.int64)
+        cnt = K.collect_candidates(A[ia], B[ib], ft, thresh, room, oi, oj)
+        total += cnt
+        stored = min(cnt, room)
+        cand.extend(zip(ia[oi[:stored]].tolist(), ib[oj[:stored]].tolist(), strict=True))
+    if total > CANDIDATE_CAP:
+        return _mitm_bigint(inst, sc)
+    best_err, best_subset = None, None
+    cache_a: dict[int, int] = {}
+    cache_b: dict[int, int] = {}
+    for i, j in cand:
+        a = cache_a.get(i)
+        if a is None:
+            a = cache_a[i] = sum(sc.values[k] for k in _bits(Am[i]))
+        b = cache_b.get(j)
+        if b is None:
+            b = cache_b[j] = sum(sc.values[k] for k in _bits(Bm[j], h))
+        e = abs(sc.target - a - b)
+        if best_err is None or e < best_err:
+            best_err, best_subset = e, _bits(Am[i]) + _bits(Bm[j], h)
+    return _solution(
+        inst, best_subset, "mitm",
+        f"float64 meet-in-the-middle with rounding bound {bound:.3g}; all {total} subsets "
+        "within twice the bound of the best re-checked exactly",
+        {"half_sizes": [len(A), len(B)], "arithmetic": "float64+exact", "candidates": total},
+    )
+
+
+def _mitm_bigint(inst: RSSInstance, sc: _Scaled) -> Solution:
+    """Meet-in-the-middle on Python integers: exact for any magnitude, slow (n <= 40)."""
+    if inst.n > BIGINT_MAX_N:
+        raise InputError(
+            f"n = {inst.n} values need more than 64 bits after exact scaling and the float pass "
+            f"could not separate the candidates: exact search is limited to n <= {BIGINT_MAX_N}"
+        )
+    h = inst.n // 2
+    rule = _size_rule(inst)
+
+    def half(vals: list[int], offset: int) -> list[tuple[int, int, int]]:
+        items = [(0, 0, 0)]  # (sum, mask, size)
+        for i, v in enumerate(vals):
+            items += [(s + v, m | 1 << (i + offset), c + 1) for s, m, c in items]
+        return sorted(items)
+
+    A, B = half(sc.values[:h], 0), half(sc.values[h:], h)
+    best = None
+    if rule is None:
+        groups = [(A, B)]
+    else:
+        k, at_most = rule
+        groups = [([a for a in A if a[2] == c],
+                   [b for b in B if (b[2] <= k - c if at_most else b[2] == k - c)])
+                  for c in range(k + 1)]
+    for GA, GB in groups:
+        i, j = 0, len(GB) - 1
+        while i < len(GA) and j >= 0:
+            s = GA[i][0] + GB[j][0]
+            e = abs(sc.target - s)
+            if best is None or e < best[0]:
+                best = (e, GA[i][1] | GB[j][1])
+            if s < sc.target:
+                i += 1
+            else:
+                j -= 1
+    if best is None:
+        return Solution("infeasible", method="mitm", proof="no subset satisfies the cardinality rule")
+    return _solution(inst, _bits(best[1]), "mitm",
+                     "exhaustive meet-in-the-middle in exact Python integer arithmetic",
+                     {"arithmetic": "bigint"})
+
+
+# --- bounded memory ----------------------------------------------------------------------------
+
+
+def schroeppel_shamir(
+    inst: RSSInstance,
+    *,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+    chunk: int = 1 << 22,
+) -> Solution:
+    """Schroeppel-Shamir: O(2^(n/2)) time, O(2^(n/4)) memory, exact on int64 data.
+
+    The sums a + b (a, b from the first two quarter-lists) are streamed in ascending order by
+    a min-heap, the sums c + d in descending order by a max-heap, and a two-pointer walk over
+    the two streams visits every pair that can be closest. The walk runs in chunks so a time
+    limit can stop it: then the best subset so far is returned as ``feasible``.
+    """
+    if _size_rule(inst) is not None:
+        raise InputError("method 'bounded' does not take a cardinality rule: use method 'mitm'")
+    sc = _Scaled.of(inst)
+    if not sc.fits_int64:
+        raise InputError(
+            "method 'bounded' needs the exactly scaled values to fit in 62 bits; these do not "
+            f"(scale {sc.scale}): use method 'mitm' (n <= {BIGINT_MAX_N})"
+        )
+    start = time.perf_counter()
+    n = inst.n
+    cuts = [0, n // 4, n // 2, n // 2 + (n - n // 2) // 2, n]
+    vals = np.array(sc.values, dtype=np.int64)
+    quarters = [K.half_sums(vals[cuts[q]:cuts[q + 1]]) for q in range(4)]
+    (A, Am), (B, Bm), (C, Cm), (D, Dm) = quarters
+    t = np.int64(sc.target)
+    state = K.ss_init(A, B, C, D)
+    k1, r1, p1, k2, r2, p2, _ = state
+    best = np.array([abs(t - (k1[0] + k2[0]))], dtype=np.int64)
+    best_idx = np.array([r1[0], p1[0], r2[0], p2[0]], dtype=np.int64)
+    total_steps = len(A) * len(B) + len(C) * len(D)
+    steps_done = 0
+    finished = False
+    while not finished:
+        taken, finished = K.ss_run(A, B, C, D, t, *state, best, best_idx, chunk)
+        steps_done += taken
+        if progress is not None:
+            progress(min(steps_done / total_steps, 1.0))
+        if not finished and time_limit is not None and time.perf_counter() - start > time_limit:
+            break
+    r1, p1, r2, p2 = (int(x) for x in best_idx)
+    subset = (_bits(Am[r1], cuts[0]) + _bits(Bm[p1], cuts[1]) + _bits(Cm[r2], cuts[2])
+              + _bits(Dm[p2], cuts[3]))
+    stats = {"quarter_sizes": [len(A), len(B), len(C), len(D)], "steps": steps_done,
+             "arithmetic": "int64"}
+    if finished:
+        return _solution(inst, subset, "bounded",
+                         "exhaustive Schroeppel-Shamir walk on exact int64 data "
+                         f"(scale {sc.scale})", stats)
+    err = inst.error(subset)
+    return Solution("feasible", subset=tuple(subset), error=err, lower_bound=Fraction(0),
+                    method="bounded",
+                    proof=f"time limit after {steps_done} of <= {total_steps} steps: not proven",
+                    stats=stats)
+
+
+# --- variants ----------------------------------------------------------------------------------
+
+
+def sparsest_subset(values: Sequence[object], target: object, eps: object) -> Solution:
+    """The smallest ticket: the fewest values whose sum is within eps of target.
+
+    Sizes k = 0, 1, ... are solved exactly with |S| = k; the first whose optimum is <= eps is
+    the answer (every smaller size is proven to miss eps), with the smallest error at that
+    size. If no size reaches eps, the status is ``infeasible`` and the overall closest subset is
+    returned.
+
+    >>> sol = sparsest_subset([0.5, 0.25, 0.125, "0.7"], 0.75, "0.06")
+    >>> sol.subset, sol.error
+    ((3,), Fraction(1, 20))
+    """
+    eps_f = to_fraction(eps, "eps")
+    if eps_f < 0:
+        raise InputError(f"eps is {eps}: must be >= 0")
+    inst = RSSInstance.create(values, target)
+    start = time.perf_counter()
+    for k in range(inst.n + 1):
+        sol = meet_in_the_middle(RSSInstance.create(inst.values, inst.target, cardinality=k))
+        if sol.error <= eps_f:
+            return sol.replace(
+                proof=f"every size below {k} has exact optimum > eps (meet-in-the-middle per size); "
+                      f"size {k} reaches it",
+                stats={**sol.stats, "size": k},
+                seconds=time.perf_counter() - start, instance_hash=inst.hash())
+    best = meet_in_the_middle(inst)
+    return Solution("infeasible", subset=best.subset, error=best.error, lower_bound=best.error,
+                    method="mitm", proof=f"the exact optimum {best.error} exceeds eps",
+                    seconds=time.perf_counter() - start, instance_hash=inst.hash())
+
+
+def solve_many_targets(values: Sequence[object], targets: Sequence[object]) -> list[Solution]:
+    """Solve many targets against one set of values, building the sorted half-lists once.
+
+    >>> [s.subset for s in solve_many_targets([1, 2, 4], [3, 6.9])]
+    [(0, 1), (0, 1, 2)]
+    """
+    tlist = list(targets)
+    if not tlist:
+        raise InputError("targets is empty: give at least one target")
+    inst0 = RSSInstance.create(values, tlist[0], targets=tlist)
+    n, h = inst0.n, inst0.n // 2
+    scale = common_scale([*inst0.values, *inst0.targets])
+    ints = scale_to_int(inst0.values, scale)
+    tints = scale_to_int(inst0.targets, scale)
+    if sum(map(abs, ints)) + max(map(abs, tints)) >= INT64_SAFE or n > MITM_MAX_N:
+        return [solve_instance(RSSInstance.create(inst0.values, t)) for t in inst0.targets]
+    vals = np.array(ints, dtype=np.int64)
+    A, Am = K.half_sums(vals[:h])
+    B, Bm = K.half_sums(vals[h:])
+    out = []
+    for t_exact, t_int in zip(inst0.targets, tints, strict=True):
+        start = time.perf_counter()
+        inst = RSSInstance.create(inst0.values, t_exact)
+        _, i, j = K.closest_pair(A, B, np.int64(t_int))
+        sol = _solution(inst, _bits(Am[i]) + _bits(Bm[j], h), "mitm",
+                        "exhaustive meet-in-the-middle on exact int64 data, shared half-lists")
+        out.append(sol.replace(seconds=time.perf_counter() - start, instance_hash=inst.hash()))
+    return out
+
+
+# --- batches of independent instances ----------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    """Answers to m independent instances (row r: values[r], targets[r]), all proven optimal.
+
+    ``masks[r]`` has bit i set when value i of row r is kept; ``errors[r]`` is exact. With
+    ``eps``, ``sizes[r]`` is the number kept (the sparsest subset within eps) and ``reached[r]``
+    says whether eps was reached (where it is not, the closest subset is returned).
+    """
+
+    masks: np.ndarray
+    errors: list[Fraction]
+    sizes: np.ndarray
+    reached: np.ndarray
+    exact_rows: int
+    rechecked_rows: int
+    seconds: float
+
+    @property
+    def error_floats(self) -> np.ndarray:
+        return np.array([float(e) for e in self.errors])
+
+    def subset(self, r: int) -> tuple[int, ...]:
+        return tuple(_bits(self.masks[r]))
+
+
+def _exact_float_ints(
+    V: np.ndarray, T: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row, scale doubles by a power of two into exact int64 where the sums fit.
+
+    Returns (int values, int targets, fits mask, shift): row r was multiplied by 2^shift[r]. A double is an odd integer times 2^e; the
+    row's scale is 2^-(smallest such e), which makes every value of the row an exact integer.
+    """
+    allv = np.concatenate([V, T[:, None]], axis=1)
+    mant, expo = np.frexp(allv)
+    m53 = np.abs(mant * 2.0**53).astype(np.int64)
+    tz = np.zeros_like(m53)
+    nz = m53 != 0
+    low = m53 & -m53  # lowest set bit
+    tz[nz] = np.log2(low[nz].astype(np.float64)).astype(np.int64)
+    lowexp = np.where(nz, expo - 53 + tz, np.iinfo(np.int64).max)
+    row_low = lowexp.min(axis=1)
+    row_low = np.where(row_low == np.iinfo(np.int64).max, 0, row_low)
+    shift = -row_low
+    total = np.sum(np.abs(allv), axis=1)
+    # fits when total * 2^shift < 2^62 (checked on exponents to avoid overflow)
+    with np.errstate(over="ignore", divide="ignore"):
+        fits = (np.log2(np.maximum(total, 1e-300)) + shift < 61.5) & (shift < 1000)
+    Vi = np.zeros(V.shape, dtype=np.int64)
+    Ti = np.zeros(T.shape, dtype=np.int64)
+    if np.any(fits):
+        Vi[fits] = np.ldexp(V[fits], shift[fits, None]).astype(np.int64)
+        Ti[fits] = np.ldexp(T[fits], shift[fits]).astype(np.int64)
+    return Vi, Ti, fits, shift
+
+
+def solve_rss_batch(values: object, targets: object, *, eps: object = None,
+                    chunk: int = 20_000, progress: Progress | None = None) -> BatchResult:
+    """Solve many independent small instances (one per row) exactly, in compiled loops.
+
+    The per-weight workload of the SLTH construction: row r has its own values values[r] and
+    its own target targets[r]. Rows of doubles whose exact power-of-two scaling fits int64 are
+    solved in exact integer arithmetic; the others in float64 with a rigorous rounding bound,
+    and any row where that bound leaves two candidates (or an eps decision) open is re-solved
+    exactly by :func:`meet_in_the_middle`.
+
+    >>> res = solve_rss_batch([[0.5, 0.25, 0.0625], [0.5, -0.25, 1.0]], [0.3125, 1.3125])
+    >>> [res.subset(r) for r in range(2)], res.errors
+    ([(1, 2), (0, 1, 2)], [Fraction(0, 1), Fraction(1, 16)])
+    """
+    start = time.perf_counter()
+    V = np.asarray(values, dtype=np.float64)
+    T = np.asarray(targets, dtype=np.float64)
+    if V.ndim != 2 or V.shape[0] == 0 or V.shape[1] == 0:
+        raise InputError(f"values has shape {V.shape}: expected (m, n) with m, n >= 1")
+    if T.shape != (V.shape[0],):
+        raise InputError(f"targets has shape {T.shape}: expected ({V.shape[0]},), one per row")
+    if V.shape[1] > 40:
+        raise InputError(f"values has {V.shape[1]} columns: batch rows hold at most 40 values")
+    if not (np.all(np.isfinite(V)) and np.all(np.isfinite(T))):
+        bad = np.argwhere(~np.isfinite(V))
+        where = f"values[{bad[0][0]}][{bad[0][1]}]" if len(bad) else "targets"
+        raise InputError(f"{where} is not finite: every value must be a finite number")
+    eps_f = None if eps is None else to_fraction(eps, "eps")
+    if eps_f is not None and eps_f < 0:
+        raise InputError(f"eps is {eps}: must be >= 0")
+    m, n = V.shape
+    masks = np.zeros(m, dtype=np.uint64)
+    sizes = np.full(m, -1, dtype=np.int64)
+    redo = np.zeros(m, dtype=bool)
+    int_err = np.zeros(m, dtype=np.int64)
+    Vi, Ti, fits, shift = _exact_float_ints(V, T)
+    total_abs = np.sum(np.abs(V), axis=1) + np.abs(T)
+    bound = 2.0 * (n + 4) * 2.0**-53 * total_abs * (1 + 1e-9) + (n + 4) * 2.0**-1074
+    for lo in range(0, m, chunk):
+        hi = min(lo + chunk, m)
+        for exact in (True, False):
+            rows = np.nonzero(fits[lo:hi] == exact)[0] + lo
+            if len(rows) == 0:
+                continue
+            if exact:
+                Vr, Tr, br = Vi[rows], Ti[rows], np.zeros(len(rows), dtype=np.int64)
+            else:
+                Vr, Tr, br = V[rows], T[rows], bound[rows]
+            out_m = np.zeros(len(rows), dtype=np.uint64)
+            out_e = np.zeros(len(rows), dtype=Vr.dtype)
+            if eps_f is None:
+                ncand = np.zeros(len(rows), dtype=np.int64)
+                K.batch_closest(Vr, Tr, br, out_m, out_e, ncand)
+                redo[rows] = ncand > 1
+            else:
+                out_s = np.zeros(len(rows), dtype=np.int64)
+                flag = np.zeros(len(rows), dtype=np.int64)
+                eps_row = (np.array([_scaled_eps(eps_f, int(shift[r])) for r in rows], dtype=np.int64)
+                           if exact else np.full(len(rows), float(eps_f)))
+                K.batch_sparsest(Vr, Tr, eps_row, br, out_m, out_e, out_s, flag)
+                sizes[rows] = out_s
+                redo[rows] = flag > 0
+            masks[rows] = out_m
+            if exact:
+                int_err[rows] = out_e
+        if progress is not None:
+            progress(hi / m)
+    errors: list[Fraction] = []
+    for r in range(m):
+        if redo[r]:
+            row_vals = [Fraction(float(x)) for x in V[r]]
+            if eps_f is None:
+                sol = meet_in_the_middle(RSSInstance.create(row_vals, float(T[r])))
+            else:
+                sol = sparsest_subset(row_vals, float(T[r]), eps_f)
+                sizes[r] = len(sol.subset) if sol.status == "optimal" else -1
+            masks[r] = sum(1 << i for i in sol.subset)
+            errors.append(sol.error)
+        elif fits[r]:
+            errors.append(Fraction(int(int_err[r]), 1 << int(shift[r])) if shift[r] >= 0
+                          else Fraction(int(int_err[r]) << int(-shift[r])))
+        else:
+            errors.append(_row_error(V[r], T[r], int(masks[r])))
+    reached = sizes >= 0 if eps_f is not None else np.ones(m, dtype=bool)
+    return BatchResult(masks, errors, sizes, reached, int(fits.sum()), int(redo.sum()),
+                       time.perf_counter() - start)
+
+
+def _scaled_eps(eps: Fraction, shift: int) -> int:
+    """floor(eps * 2^shift): for integer errors e, e <= eps * 2^shift iff e <= this floor."""
+    return min(math.floor(eps * Fraction(2) ** shift), INT64_SAFE)
+
+
+def _row_error(row: np.ndarray, t: float, mask: int) -> Fraction:
+    """Exact |t - sum of the masked doubles of a row|, in integers over a power of two."""
+    parts = [float(t).as_integer_ratio()] + [(-p, q) for p, q in
+                                             (float(row[i]).as_integer_ratio() for i in _bits(mask))]
+    den = max(q for _, q in parts)
+    return Fraction(abs(sum(p * (den // q) for p, q in parts)), den)

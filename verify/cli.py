@@ -1,0 +1,57 @@
+"""The `slth` command line: one console script, a subcommand per workflow.
+
+Exit codes: 0 success, 2 bad input or usage (one line on stderr, no traceback); verdict
+commands document their own (``slth check``: 0 confirmed, 1 refuted, 3 undecided).
+Each subcommand lives in its own module of :mod:`verify` and exposes ``register(subparsers)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from solvers.numbers import InputError
+
+__all__ = ["main", "SlthParser", "EXIT_BAD_INPUT"]
+
+EXIT_BAD_INPUT = 2
+
+# Modules of `verify` that contribute subcommands, in the order `slth --help` lists them.
+SUBCOMMAND_MODULES = ["verify.solve"]
+
+
+class SlthParser(argparse.ArgumentParser):
+    """argparse with a one-line error and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def build_parser() -> SlthParser:
+    parser = SlthParser(prog="slth", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=SlthParser)
+    sub.required = True
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `slth` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        sys.stderr.write(f"slth {args.command}: error: {exc}\n")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write(f"slth {args.command}: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

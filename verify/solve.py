@@ -1,0 +1,92 @@
+"""`slth solve`: solve one instance file exactly and print the Solution.
+
+>>> from verify.cli import main
+>>> import json, tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "inst.json")
+>>> _ = open(path, "w").write(json.dumps({"values": ["0.5", "1/3", -0.25], "target": "0.3"}))
+>>> main(["solve", path])
+status       optimal
+subset       [1]
+error        1/30  (0.0333333)
+lower bound  1/30
+method       mitm
+proof        exhaustive meet-in-the-middle on exact int64 data (scale 60)
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from solvers.instances import RSSInstance, read_data_file
+from solvers.numbers import InputError
+from solvers.results import Solution
+from solvers.rss import METHODS, solve_instance, sparsest_subset
+
+__all__ = ["register", "run", "print_solution"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("solve", help="solve a subset-sum instance file to proven optimality",
+                       description="Solve INSTANCE (JSON or TOML) exactly: 1-D or d-dimensional.")
+    p.add_argument("instance", help="instance file: {\"values\": [...], \"target\": x, ...}")
+    p.add_argument("--method", default="auto",
+                   help=f"engine: {'|'.join(METHODS)} (d-D: see solvers.mrss)")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="seconds; on expiry the best subset so far is returned as 'feasible'")
+    p.add_argument("--eps", default=None,
+                   help="find the sparsest subset within EPS instead (1-D; exact string ok)")
+    p.add_argument("--json", action="store_true", help="print the Solution as JSON")
+    p.set_defaults(func=run)
+
+
+def print_solution(sol: Solution) -> None:
+    """A short human table of a Solution."""
+    rows = [("status", sol.status),
+            ("subset", "[" + ", ".join(map(str, sol.subset or ())) + "]")]
+    if sol.error is not None:
+        rows.append(("error", f"{sol.error}  ({sol.error_float:.6g})"))
+    if sol.lower_bound is not None:
+        rows.append(("lower bound", str(sol.lower_bound)))
+    rows += [("method", sol.method), ("proof", sol.proof)]
+    for key, val in rows:
+        print(f"{key:<12} {val}")
+
+
+def _is_vector_instance(data: object) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("values"), list) and any(
+        isinstance(v, list) for v in data["values"])
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.time_limit is not None and args.time_limit < 0:
+        raise InputError(f"--time-limit is {args.time_limit}: expected seconds >= 0")
+    data = read_data_file(args.instance)
+    if _is_vector_instance(data):
+        from solvers import mrss
+
+        inst = mrss.MRSSInstance.from_json(data)
+        sol = mrss.solve_mrss_instance(inst, method=args.method, time_limit=args.time_limit)
+    else:
+        inst = RSSInstance.from_json(data)
+        if args.eps is not None:
+            sol = sparsest_subset(inst.values, inst.target, args.eps)
+        else:
+            sol = solve_instance(inst, method=args.method, time_limit=args.time_limit,
+                                 progress=_progress if sys.stderr.isatty() else None)
+    if args.json:
+        out = sol.to_json()
+        out["instance"] = inst.to_json()
+        print(json.dumps(out, indent=2))
+    else:
+        print_solution(sol)
+    return 0
+
+
+def _progress(frac: float) -> None:
+    sys.stderr.write(f"\r  searching: {100 * frac:5.1f}%")
+    if frac >= 1:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
