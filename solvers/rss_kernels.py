@@ -133,19 +133,24 @@ def collect_candidates(A, B, t, thresh, cap, out_i, out_j):
     """
     count = 0
     nb = B.shape[0]
+    # A ascending makes q = t - A[i] non-increasing, so both window ends only move down
+    lo = nb
+    hi = nb
     for i in range(A.shape[0]):
         q = t - A[i]
-        lo_val = q - 2 * thresh - abs(q) * 1e-12
-        lo = np.searchsorted(B, lo_val)
-        hi_val = q + 2 * thresh + abs(q) * 1e-12
-        j = lo
-        while j < nb and B[j] <= hi_val:
+        slack = 2 * thresh + abs(q) * 1e-12
+        while hi > 0 and B[hi - 1] > q + slack:
+            hi -= 1
+        if lo > hi:
+            lo = hi
+        while lo > 0 and B[lo - 1] >= q - slack:
+            lo -= 1
+        for j in range(lo, hi):
             if abs(t - (A[i] + B[j])) <= thresh:
                 if count < cap:
                     out_i[count] = i
                     out_j[count] = j
                 count += 1
-            j += 1
     return count
 
 
