@@ -604,6 +604,8 @@ def solve_rss_batch(values: object, targets: object, *, eps: object = None,
     Vi, Ti, fits, shift = _exact_float_ints(V, T)
     total_abs = np.sum(np.abs(V), axis=1) + np.abs(T)
     bound = 2.0 * (n + 4) * 2.0**-53 * total_abs * (1 + 1e-9) + (n + 4) * 2.0**-1074
+    if eps_f is not None:  # float(eps) is itself rounded: widen the undecided band by that
+        bound += abs(float(eps_f)) * 2.0**-52
     for lo in range(0, m, chunk):
         hi = min(lo + chunk, m)
         for exact in (True, False):
