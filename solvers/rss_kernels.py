@@ -22,8 +22,7 @@ __all__ = [
     "collect_candidates",
     "popcount",
     "closest_pair_by_size",
-    "ss_init",
-    "ss_run",
+    "range_sums",
     "batch_closest",
     "batch_sparsest",
 ]
@@ -190,105 +189,19 @@ def closest_pair_by_size(A, Am, B, Bm, t, k, at_most):
     return found, best, bi, bj
 
 
-# --- Schroeppel-Shamir: the four quarter-lists, two heaps, O(2^(n/4)) memory -----------------
-# State arrays (all int64 except keys): for the ascending stream S1 = A + B a min-heap over rows
-# of A with a pointer into B; for the descending stream S2 = C + D a max-heap over rows of C with
-# a pointer into D (walking down).
+# --- Schroeppel-Shamir, windowed: the sums of two quarter-lists within a value window ------
 
 
 @njit(cache=True)
-def _sift_down(key, row, ptr, size, pos, sign):
-    # sign = 1: min-heap on key; sign = -1: max-heap.
-    while True:
-        left = 2 * pos + 1
-        if left >= size:
-            return
-        child = left
-        right = left + 1
-        if right < size and sign * key[right] < sign * key[left]:
-            child = right
-        if sign * key[child] < sign * key[pos]:
-            key[pos], key[child] = key[child], key[pos]
-            row[pos], row[child] = row[child], row[pos]
-            ptr[pos], ptr[child] = ptr[child], ptr[pos]
-            pos = child
-        else:
-            return
-
-
-@njit(cache=True)
-def ss_init(A, B, C, D):
-    """Heaps for the streams S1 = A + B ascending and S2 = C + D descending."""
-    na = A.shape[0]
-    nc = C.shape[0]
-    k1 = np.empty(na, dtype=A.dtype)
-    r1 = np.arange(na).astype(np.int64)
-    p1 = np.zeros(na, dtype=np.int64)
-    for i in range(na):
-        k1[i] = A[i] + B[0]
-    k2 = np.empty(nc, dtype=C.dtype)
-    r2 = np.arange(nc).astype(np.int64)
-    p2 = np.full(nc, D.shape[0] - 1, dtype=np.int64)
-    for i in range(nc):
-        k2[i] = C[i] + D[D.shape[0] - 1]
-    for pos in range(na // 2, -1, -1):
-        _sift_down(k1, r1, p1, na, pos, 1)
-    for pos in range(nc // 2, -1, -1):
-        _sift_down(k2, r2, p2, nc, pos, -1)
-    sizes = np.array([na, nc], dtype=np.int64)
-    return k1, r1, p1, k2, r2, p2, sizes
-
-
-@njit(cache=True)
-def ss_run(A, B, C, D, t, k1, r1, p1, k2, r2, p2, sizes, best, best_idx, steps):
-    """Advance the two-pointer walk over S1 (ascending) and S2 (descending) by up to ``steps``.
-
-    ``best`` (1-element array) holds the smallest |t - s1 - s2| seen and ``best_idx`` its
-    (row1, ptr1, row2, ptr2). Returns the steps taken and whether the walk has finished.
-    """
-    nb = B.shape[0]
-    taken = 0
-    while taken < steps:
-        if sizes[0] == 0 or sizes[1] == 0:
-            return taken, True
-        s = k1[0] + k2[0]
-        e = abs(t - s)
-        if e < best[0]:
-            best[0] = e
-            best_idx[0] = r1[0]
-            best_idx[1] = p1[0]
-            best_idx[2] = r2[0]
-            best_idx[3] = p2[0]
-            if e == 0:
-                return taken, True
-        if s < t:
-            r = r1[0]
-            p = p1[0] + 1
-            if p < nb:
-                p1[0] = p
-                k1[0] = A[r] + B[p]
-            else:
-                sizes[0] -= 1
-                last = sizes[0]
-                k1[0] = k1[last]
-                r1[0] = r1[last]
-                p1[0] = p1[last]
-            _sift_down(k1, r1, p1, sizes[0], 0, 1)
-        else:
-            r = r2[0]
-            p = p2[0] - 1
-            if p >= 0:
-                p2[0] = p
-                k2[0] = C[r] + D[p]
-            else:
-                sizes[1] -= 1
-                last = sizes[1]
-                k2[0] = k2[last]
-                r2[0] = r2[last]
-                p2[0] = p2[last]
-            _sift_down(k2, r2, p2, sizes[1], 0, -1)
-        taken += 1
-    return taken, False
+def range_sums(P, Q, jlo, jhi, out):
+    """Write P[i] + Q[j] for every i and jlo[i] <= j < jhi[i] into ``out``; return the count."""
+    k = 0
+    for i in range(P.shape[0]):
+        p = P[i]
+        for j in range(jlo[i], jhi[i]):
+            out[k] = p + Q[j]
+            k += 1
+    return k
 
 
 # --- Batches: many independent small instances, one row each ---------------------------------

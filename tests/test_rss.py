@@ -198,3 +198,19 @@ def test_bad_input_is_named(values, target, kwargs, fragment):
     with pytest.raises(InputError, match=None) as exc:
         solve_rss(values, target, **kwargs)
     assert fragment in str(exc.value)
+
+
+@pytest.mark.parametrize("kind", ["uniform", "integers", "equal", "zeros", "far-target"])
+def test_bounded_small_windows_match_mitm(kind):
+    rng = np.random.default_rng(7)
+    n = 18
+    vals = {"uniform": rng.uniform(-1, 1, n), "integers": rng.integers(-5, 6, n).astype(float),
+            "equal": np.full(n, 0.25), "zeros": np.zeros(n),
+            "far-target": rng.uniform(0, 1, n)}[kind]
+    target = 100.0 if kind == "far-target" else 0.3
+    inst = RSSInstance.create(vals, target)
+    ref = meet_in_the_middle(inst)
+    for window in (16, 300, 1 << 23):
+        sol = schroeppel_shamir(inst, window=window)
+        assert sol.status == "optimal" and sol.error == ref.error
+        assert inst.error(sol.subset) == sol.error
