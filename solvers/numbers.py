@@ -39,6 +39,7 @@ __all__ = [
     "common_scale",
     "scale_to_int",
     "INT64_SAFE",
+    "check_time_limit",
 ]
 
 #: Largest magnitude an int64 intermediate may reach in our engines (headroom below 2**63).
@@ -138,3 +139,19 @@ def scale_to_int(xs: Sequence[Fraction], scale: int) -> list[int]:
             raise ValueError(f"scale {scale} does not clear the denominator of {x}")
         out.append(q)
     return out
+
+
+def check_time_limit(time_limit: object) -> float | None:
+    """None, or a finite number of seconds >= 0 (every solver's ``time_limit``).
+
+    >>> check_time_limit(2), check_time_limit(None)
+    (2.0, None)
+    """
+    if time_limit is None:
+        return None
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float, np.integer,
+                                                                   np.floating)):
+        raise InputError(f"time_limit is {time_limit!r}: expected a number of seconds >= 0")
+    if not math.isfinite(time_limit) or time_limit < 0:
+        raise InputError(f"time_limit is {time_limit}: expected a finite number of seconds >= 0")
+    return float(time_limit)

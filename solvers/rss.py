@@ -37,7 +37,14 @@ import numpy as np
 
 from solvers import rss_kernels as K
 from solvers.instances import RSSInstance
-from solvers.numbers import INT64_SAFE, InputError, common_scale, scale_to_int, to_fraction
+from solvers.numbers import (
+    INT64_SAFE,
+    InputError,
+    check_time_limit,
+    common_scale,
+    scale_to_int,
+    to_fraction,
+)
 from solvers.results import Solution
 
 __all__ = [
@@ -56,9 +63,9 @@ __all__ = [
 
 METHODS = ("auto", "mitm", "bounded", "cpsat", "mip", "brute")
 
-#: Largest n for which ``auto`` uses the plain meet-in-the-middle (two lists of 2^25 entries,
-#: about 1 GB); above it the bounded-memory engine runs.
-MITM_MAX_N = 50
+#: Largest n for which ``auto`` uses the plain meet-in-the-middle (two lists of 2^22 entries,
+#: about 130 MB); above it the bounded-memory engine is as fast and needs far less memory.
+MITM_MAX_N = 44
 BRUTE_MAX_N = 30
 #: Candidates from the float pass re-checked exactly before the pure-integer engine takes over.
 CANDIDATE_CAP = 200_000
@@ -117,11 +124,11 @@ def solve_instance(
     """Dispatch a validated instance to an engine (see :func:`solve_rss`)."""
     if method not in METHODS:
         raise InputError(f"method is {method!r}: expected one of {', '.join(METHODS)}")
-    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit >= 0):
-        raise InputError(f"time_limit is {time_limit!r}: expected a number of seconds >= 0")
+    time_limit = check_time_limit(time_limit)
     if method == "auto":
         constrained = inst.cardinality is not None or inst.max_cardinality is not None
-        method = "mitm" if inst.n <= MITM_MAX_N or constrained else "bounded"
+        small = inst.n <= MITM_MAX_N or constrained or not _Scaled.of(inst).fits_int64
+        method = "mitm" if small else "bounded"
     start = time.perf_counter()
     if method == "brute":
         sol = brute_force(inst)

@@ -32,24 +32,20 @@ from fractions import Fraction
 from ortools.sat.python import cp_model
 
 from solvers.instances import RSSInstance
-from solvers.numbers import INT64_SAFE, InputError, common_scale, fraction_str, scale_to_int
+from solvers.numbers import (
+    INT64_SAFE,
+    InputError,
+    check_time_limit,
+    common_scale,
+    fraction_str,
+    scale_to_int,
+)
 from solvers.results import Solution
 
 __all__ = ["solve_rss_cpsat", "cpsat_scaling"]
 
 # CP-SAT's model checker bounds every domain and every linear activity by kint64max // 2.
 _CPSAT_LIMIT = INT64_SAFE - 1
-
-
-def _check_time_limit(time_limit: object) -> float | None:
-    """None, or a finite number of seconds >= 0 (shared by the CP-SAT and MIP formulations)."""
-    if time_limit is None:
-        return None
-    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)):
-        raise InputError(f"time_limit is {time_limit!r}: expected a number of seconds >= 0")
-    if not math.isfinite(time_limit) or time_limit < 0:
-        raise InputError(f"time_limit is {time_limit}: expected a finite number of seconds >= 0")
-    return float(time_limit)
 
 
 def cpsat_scaling(inst: RSSInstance) -> tuple[Fraction, list[int], int, int]:
@@ -121,7 +117,7 @@ def solve_rss_cpsat(
     'infeasible'
     """
     start = time.perf_counter()
-    limit = _check_time_limit(time_limit)
+    limit = check_time_limit(time_limit)
     if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 1:
         raise InputError(f"num_workers is {num_workers!r}: expected an integer >= 1")
     unit, a, target, e_max = cpsat_scaling(inst)

@@ -30,9 +30,8 @@ from fractions import Fraction
 import numpy as np
 from ortools.math_opt.python import mathopt
 
-from solvers.formulations.rss_cpsat import _check_time_limit
 from solvers.instances import RSSInstance
-from solvers.numbers import InputError
+from solvers.numbers import InputError, check_time_limit
 from solvers.results import Solution
 
 __all__ = ["solve_rss_mip", "mip_tolerance_trap", "MIP_TOLERANCES"]
@@ -100,7 +99,7 @@ def solve_rss_mip(
     start = time.perf_counter()
     if solver not in _SOLVER_TYPES:
         raise InputError(f"solver is {solver!r}: expected 'scip' or 'highs'")
-    limit = _check_time_limit(time_limit)
+    limit = check_time_limit(time_limit)
     method = f"mip-{solver}"
     common = {"method": method, "instance_hash": inst.hash()}
     if not any(inst.admits(size) for size in range(inst.n + 1)):
