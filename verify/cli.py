@@ -19,7 +19,14 @@ __all__ = ["main", "SlthParser", "EXIT_BAD_INPUT"]
 EXIT_BAD_INPUT = 2
 
 # Modules of `verify` that contribute subcommands, in the order `slth --help` lists them.
-SUBCOMMAND_MODULES = ["verify.solve", "verify.bench", "verify.demo"]
+SUBCOMMAND_MODULES = [
+    "verify.solve",
+    "verify.cover",
+    "verify.sweep",
+    "verify.audit",
+    "verify.bench",
+    "verify.demo",
+]
 
 
 class SlthParser(argparse.ArgumentParser):
