@@ -248,3 +248,20 @@ def test_cpsat_bad_input(kwargs: dict, message: str) -> None:
 def test_mip_bad_input(kwargs: dict, message: str) -> None:
     with pytest.raises(InputError, match=message):
         solve_rss_mip(RSSInstance.create([1, 2], 3), **kwargs)
+
+
+def test_cpsat_presolve_trap_is_solved_right():
+    """OR-Tools 9.15's presolve says OPTIMAL with objective ~6.7e9 here; the optimum is 0
+    (the empty set). Found by the MRSS property tests; values of ~2^35, integers."""
+    from solvers.formulations.mrss_cpsat import solve_mrss_cpsat
+    from solvers.mrss import MRSSInstance
+
+    base = [[0, -37252902984619141, 0], [-37252902984619141, 0, 0],
+            [111758708953857421, 0, 0], [-18626451492309571, 37252902984619140, 0]]
+    for shift in (0, 23):
+        vecs = [[c // 2**shift for c in v] for v in base]
+        sol = solve_mrss_cpsat(MRSSInstance.create(vecs, [0, 0, 0]))
+        assert sol.error == 0 and sol.status == "optimal"
+        col = [v[0] for v in vecs]
+        one_d = solve_rss_cpsat(RSSInstance.create(col + [v[1] for v in vecs], 0))
+        assert one_d.error == 0

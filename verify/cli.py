@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES = [
     "verify.solve",
     "verify.cover",
     "verify.sweep",
+    "verify.sweep_mrss",
     "verify.audit",
     "verify.bench",
     "verify.demo",

@@ -21,7 +21,7 @@ import json
 import sys
 
 from solvers.instances import RSSInstance, read_data_file
-from solvers.numbers import InputError
+from solvers.numbers import InputError, to_fraction
 from solvers.results import Solution
 from solvers.rss import METHODS, solve_instance, sparsest_subset
 
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-limit", type=float, default=None, metavar="S",
                    help="seconds; on expiry the best subset so far is returned as 'feasible'")
     p.add_argument("--eps", default=None,
-                   help="find the sparsest subset within EPS instead (1-D; exact string ok)")
+                   help="find the sparsest subset within EPS instead (exact string ok)")
     p.add_argument("--json", action="store_true", help="print the Solution as JSON")
     p.set_defaults(func=run)
 
@@ -68,7 +68,10 @@ def run(args: argparse.Namespace) -> int:
         from solvers import mrss
 
         inst = mrss.MRSSInstance.from_json(data)
-        sol = mrss.solve_mrss_instance(inst, method=args.method, time_limit=args.time_limit)
+        if args.eps is not None:
+            sol = mrss.sparsest_mrss(inst.vectors, inst.target, args.eps, norm=inst.norm)
+        else:
+            sol = mrss.solve_mrss_instance(inst, method=args.method, time_limit=args.time_limit)
     else:
         inst = RSSInstance.from_json(data)
         if args.eps is not None:
@@ -79,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         out = sol.to_json()
         out["instance"] = inst.to_json()
+        if args.eps is not None:  # the sparsest-subset question travels with its answer
+            out["eps"] = str(to_fraction(args.eps, "--eps"))
         print(json.dumps(out, indent=2))
     else:
         print_solution(sol)
