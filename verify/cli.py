@@ -25,6 +25,11 @@ SUBCOMMAND_MODULES = [
     "verify.sweep",
     "verify.sweep_mrss",
     "verify.audit",
+    "verify.check",
+    "verify.truth",
+    "verify.score",
+    "verify.certify",
+    "verify.prune",
     "verify.bench",
     "verify.demo",
 ]

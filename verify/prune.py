@@ -1,0 +1,196 @@
+"""`slth prune`: prune a random network into a target, by the subset-sum construction or optimally.
+
+Writes to OUTDIR: ``random.json`` (the random network), ``pruned.json`` (the same layers with
+pruned weights and biases set to 0), ``mask.json`` (0/1 per weight and bias), ``report.json`` (``status``: "optimal"
+when every per-weight problem is proven, "optimal_within_tolerance" for a proven MIP mask;
+``error_bound``; ``kept_ratio``; per-layer figures) and ``network.png``. With ``--npz`` the
+networks and the mask are written as ``.npz`` (Pensia-scale networks hold tens of millions of
+weights; above 200,000 parameters the graph analysis is skipped and the PNG is a per-layer
+chart).
+
+Exit codes: 0 success, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from solvers.networks import DISTRIBUTIONS, construction_network, read_network, write_network
+from solvers.numbers import InputError, to_fraction
+
+__all__ = ["register", "run"]
+
+CONSTRUCTIONS = ("subset-sum", "optimal")
+#: Above this many parameters the networkx analysis (pruning kind, dead neurons, the drawing of
+#: every edge) is skipped: per-layer figures come from the mask arrays and the PNG is a chart.
+GRAPH_MAX_PARAMS = 200_000
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("prune", help="prune a random network into a target network",
+                       description=__doc__.splitlines()[0])
+    p.add_argument("target", metavar="TARGET", help="target network (.json, .toml or .npz)")
+    p.add_argument("--width", type=int, required=True, metavar="N",
+                   help="neurons per block of the construction (per input, per target layer)")
+    p.add_argument("--construction", choices=CONSTRUCTIONS, default="subset-sum",
+                   help="subset-sum: one exact RSS per weight half; optimal: the MIP mask "
+                        "(small networks)")
+    p.add_argument("--structured", action="store_true",
+                   help="optimal only: one bit per hidden neuron instead of per edge")
+    p.add_argument("--eps", metavar="E", default=None,
+                   help="subset-sum: per-weight tolerance, keep the fewest values within it; "
+                        "optimal: keep the fewest bits with worst error <= E")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random network (default 0)")
+    p.add_argument("--dist", choices=DISTRIBUTIONS, default="uniform",
+                   help="random weight distribution (default uniform on [-1, 1])")
+    p.add_argument("--random", metavar="FILE", default=None,
+                   help="use this random network instead of generating one (it must have the "
+                        "construction's shape for subset-sum)")
+    p.add_argument("--box", default="-1,1", metavar="LO,HI",
+                   help="input box [LO, HI]^d of the error bound (default -1,1)")
+    p.add_argument("--budget", type=int, default=None, metavar="B",
+                   help="optimal only: keep at most B bits")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="optimal only: seconds for the MIP loop")
+    p.add_argument("-o", "--outdir", required=True, metavar="OUTDIR")
+    p.add_argument("--npz", action="store_true", help="write the networks as .npz")
+    p.add_argument("--no-png", action="store_true", help="skip network.png")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=run)
+
+
+def _box(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(to_fraction(v.strip(), "--box")) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"--box is {text!r}: expected LO,HI like -1,1") from None
+    if not lo < hi:
+        raise InputError(f"--box is {text!r}: expected LO < HI")
+    return lo, hi
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.width < 1:
+        raise InputError(f"--width is {args.width}: expected an integer >= 1")
+    if args.seed < 0:
+        raise InputError(f"--seed is {args.seed}: expected an integer >= 0")
+    if args.construction == "subset-sum":
+        for flag, val in (("--structured", args.structured), ("--budget", args.budget),
+                          ("--time-limit", args.time_limit)):
+            if val not in (None, False):
+                raise InputError(f"{flag} applies to --construction optimal only")
+    if args.budget is not None and args.budget < 0:
+        raise InputError(f"--budget is {args.budget}: expected an integer >= 0")
+    if args.time_limit is not None and not args.time_limit > 0:
+        raise InputError(f"--time-limit is {args.time_limit}: expected seconds > 0")
+    if args.eps is not None and to_fraction(args.eps, "--eps") < 0:
+        raise InputError(f"--eps is {args.eps}: expected a number >= 0")
+
+
+def run(args: argparse.Namespace) -> int:
+    from solvers import graph
+    from solvers.pruning import optimal_mask, subset_sum_construction
+
+    _check_args(args)
+    box = _box(args.box)
+    quiet = args.json
+
+    def log(msg: str) -> None:
+        if not quiet:
+            sys.stderr.write(msg)
+            sys.stderr.flush()
+
+    target = read_network(args.target)
+    rnd, layout = construction_network(target, args.width, seed=args.seed, dist=args.dist)
+    if args.random is not None:
+        rnd = read_network(args.random)
+        if rnd.sizes[0] != target.sizes[0]:
+            raise InputError(f"the target has {target.sizes[0]} inputs but the random network "
+                             f"{args.random} has {rnd.sizes[0]}: they must take the same input")
+    log(f"slth prune: target {target.sizes}, random {rnd.sizes} ({rnd.n_params} parameters), "
+        f"{args.construction}\n")
+    start = time.perf_counter()
+    report: dict[str, Any]
+    if args.construction == "subset-sum":
+        res = subset_sum_construction(
+            target, rnd, layout, eps=args.eps, box=box,
+            progress=None if quiet else lambda f: log(f"\r  per-weight problems: {f:6.1%}"))
+        log("\r  per-weight problems: done   \n")
+        mask = res.mask
+        report = res.to_json()
+    else:
+        log("  optimal mask: constraint generation over MIPs ...\n")
+        res_opt = optimal_mask(target, rnd, structured=args.structured, box=box,
+                               budget=args.budget, eps=args.eps, time_limit=args.time_limit,
+                               seed=args.seed)
+        mask = res_opt.mask
+        report = res_opt.to_json()
+        report.update(random_params=rnd.n_params, target_params=target.n_params,
+                      kept_ratio=mask.kept / rnd.n_params,
+                      kept_vs_target=mask.kept / target.n_params)
+    small = rnd.n_params <= GRAPH_MAX_PARAMS
+    G = graph.to_digraph(rnd, mask, layout if args.random is None else None) if small else None
+    report.update(target=str(args.target), width=args.width, seed=args.seed, dist=args.dist,
+                  random_sizes=list(rnd.sizes),
+                  pruning_kind=graph.pruning_kind(G) if small else None,
+                  layer_sparsity=graph.mask_sparsity(rnd, mask),
+                  dead_neurons=len(graph.dead_neurons(G)) if small else None,
+                  seconds=round(time.perf_counter() - start, 3))
+    out = Path(args.outdir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {out}: {exc.strerror}") from None
+    log(f"  writing {out}/ ...\n")
+    if args.npz:
+        write_network(rnd, out / "random.npz")
+        write_network(rnd.masked(mask), out / "pruned.npz")
+        arrays = {f"M{L}": m for L, m in enumerate(mask.weights)}
+        arrays |= {f"mb{L}": m for L, m in enumerate(mask.biases) if m is not None}
+        np.savez_compressed(out / "mask.npz", **arrays)
+    else:
+        write_network(rnd, out / "random.json")
+        write_network(rnd.masked(mask), out / "pruned.json")
+        (out / "mask.json").write_text(json.dumps(mask.to_json(), separators=(",", ":")) + "\n")
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    if not args.no_png:
+        if small:
+            graph.draw_network(G, out / "network.png")
+        else:
+            graph.draw_sparsity(report["layer_sparsity"], out / "network.png",
+                                title=f"kept edges per layer, random network {rnd.sizes}")
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(_summary(report, out))
+    return 0
+
+
+def _summary(r: dict[str, Any], out: Path) -> str:
+    lines = [
+        f"status          {r['status']}",
+        f"proof           {r['proof']}",
+        f"error bound     {r['error_bound']:.6g}  ({r['error_bound_kind']})",
+        f"kept            {r['kept']} of {r['random_params']} parameters "
+        f"(kept_ratio {r['kept_ratio']:.4g}, {r['kept_vs_target']:.3g}x the target's "
+        f"{r['target_params']})",
+        f"pruning         {r['pruning_kind'] or 'not analysed (large)'}, "
+        f"{'?' if r['dead_neurons'] is None else r['dead_neurons']} dead neurons",
+        f"seconds         {r['seconds']:.2f}",
+        "",
+        f"{'layer':>5} {'kept':>10} {'total':>12} {'kept %':>8} {'neurons kept':>14}",
+    ]
+    for row in r["layer_sparsity"]:
+        lines.append(f"{row['layer']:>5} {row['kept']:>10} {row['total']:>12} "
+                     f"{100 * row['kept_fraction']:>7.3f}% "
+                     f"{row['kept_neurons']:>6}/{row['neurons']:<7}")
+    lines.append(f"\nwrote {out}/: random, pruned, mask, report.json"
+                 + ("" if not (out / "network.png").exists() else ", network.png"))
+    return "\n".join(lines)
