@@ -30,10 +30,27 @@ import numpy as np
 
 from solvers.numbers import InputError, fraction_str, to_fraction, to_fractions
 
-__all__ = ["RSSInstance", "read_instance_file", "read_data_file", "MAX_FILE_BYTES"]
+__all__ = ["RSSInstance", "read_instance_file", "read_data_file", "check_instance_keys",
+           "MAX_FILE_BYTES"]
 
 #: Instance and claim files larger than this are refused before parsing.
 MAX_FILE_BYTES = 256 * 2**20
+
+
+INSTANCE_KEYS = {"values", "target", "targets", "cardinality", "max_cardinality", "norm", "eps",
+                 "name"}
+
+
+def check_instance_keys(data: Any, values_kind: str) -> None:
+    """The top-level shape shared by 1-D and d-D instance files: an object with 'values' and
+    no unknown keys."""
+    if not isinstance(data, dict):
+        raise InputError(f"instance is a {type(data).__name__}: expected an object with 'values'")
+    unknown = set(data) - INSTANCE_KEYS
+    if unknown:
+        raise InputError(f"instance has unknown keys {sorted(unknown)}")
+    if "values" not in data:
+        raise InputError(f"instance has no 'values': expected {values_kind}")
 
 
 def _check_count(k: object, name: str, n: int) -> int | None:
@@ -84,14 +101,7 @@ class RSSInstance:
     @classmethod
     def from_json(cls, data: Any) -> RSSInstance:
         """Build from the parsed JSON/TOML form (see the module docstring)."""
-        if not isinstance(data, dict):
-            raise InputError(f"instance is a {type(data).__name__}: expected an object with 'values'")
-        unknown = set(data) - {"values", "target", "targets", "cardinality", "max_cardinality",
-                               "norm", "eps", "name"}
-        if unknown:
-            raise InputError(f"instance has unknown keys {sorted(unknown)}")
-        if "values" not in data:
-            raise InputError("instance has no 'values': expected a list of numbers")
+        check_instance_keys(data, "a list of numbers")
         if "target" not in data and not data.get("targets"):
             raise InputError("instance has no 'target': expected a number")
         targets = data.get("targets")

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from solvers.instances import check_instance_keys
 from solvers.numbers import InputError, common_scale, fraction_str, to_fraction, to_fractions
 from solvers.results import Solution
 
@@ -189,14 +190,7 @@ class MRSSInstance:
     @classmethod
     def from_json(cls, data: Any) -> MRSSInstance:
         """Build from the parsed JSON/TOML form ``{"values": [[...], ...], "target": [...]}``."""
-        if not isinstance(data, dict):
-            raise InputError(f"instance is a {type(data).__name__}: expected an object with 'values'")
-        unknown = set(data) - {"values", "target", "targets", "cardinality", "max_cardinality",
-                               "norm", "eps", "name"}
-        if unknown:
-            raise InputError(f"instance has unknown keys {sorted(unknown)}")
-        if "values" not in data:
-            raise InputError("instance has no 'values': expected a list of vectors")
+        check_instance_keys(data, "a list of vectors")
         targets = data.get("targets")
         if "target" not in data and not targets:
             raise InputError("instance has no 'target': expected a list of numbers")
