@@ -541,6 +541,8 @@ def _verify(target: Network, net: Network, lo: np.ndarray, hi: np.ndarray, tol: 
 
 #: Random inputs on which each master mask is checked before the verification MIP runs.
 CUT_SAMPLES = 4096
+#: Seconds granted to verify the last mask when the time limit stops the loop before that.
+VERIFY_AT_STOP = 30.0
 #: At most this many sampled inputs (mutually apart) join the master per round.
 CUTS_PER_ROUND = 4
 
@@ -653,6 +655,7 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
     deadline = None if time_limit is None else start + time_limit
     best: tuple[float, NetworkMask, int] | None = None  # (verified upper, mask, kept bits)
     lower, status, iterations = 0.0, "feasible", 0
+    latest: tuple[NetworkMask, int] | None = None  # the last master mask, maybe unverified
     while iterations < max_iterations:
         iterations += 1
         left = None if deadline is None else deadline - time.perf_counter()
@@ -674,6 +677,7 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
         lower = max(lower, res.dual_bound() if eps_f is None else 0.0)
         mask = bits.mask(random, values)
         kept_bits = sum(values[v] > 0.5 for v in all_bits)
+        latest = (mask, kept_bits)
         net = random.masked(mask)
         if finite:
             best = (float(_exact_sup(target, net, X)[0]), mask, kept_bits)
@@ -706,6 +710,11 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
         for w in new:
             add_point(w, len(X))
             X = np.vstack([X, w])
+    if best is None and latest is not None and not finite:
+        # stopped between a master and its verification: bound the last mask anyway
+        _, up, _, _ = _verify(target, random.masked(latest[0]), box_lo, box_hi, tol,
+                              VERIFY_AT_STOP)
+        best = (up, *latest)
     if best is None:
         raise InputError("the master MIP found no mask within the time limit: raise time_limit")
     upper, mask, kept_bits = best
