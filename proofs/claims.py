@@ -44,7 +44,7 @@ from proofs.grammar import (
     parse_relation,
     to_text,
 )
-from solvers.instances import read_data_file
+from solvers.instances import check_file_size, read_data_file
 from solvers.numbers import InputError, to_fraction
 
 __all__ = [
@@ -236,15 +236,7 @@ def claims_from_data(data: Any, source: str = "claim file") -> list[Claim]:
 
 def read_claims(path: str | Path) -> list[Claim]:
     """Read and validate a claim file (TOML by suffix, JSON otherwise), at most 1 MB."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    if size > MAX_CLAIM_FILE_BYTES:
-        raise InputError(
-            f"{path} is {size} bytes: claim files above {MAX_CLAIM_FILE_BYTES} are refused"
-        )
+    p = check_file_size(path, MAX_CLAIM_FILE_BYTES, "claim files")
     try:
         data = read_data_file(p)
     except RecursionError:

@@ -31,6 +31,7 @@ import numpy as np
 from solvers.numbers import InputError, fraction_str, to_fraction, to_fractions
 
 __all__ = ["RSSInstance", "read_instance_file", "read_data_file", "check_instance_keys",
+           "check_count", "check_file_size",
            "MAX_FILE_BYTES"]
 
 #: Instance and claim files larger than this are refused before parsing.
@@ -53,7 +54,8 @@ def check_instance_keys(data: Any, values_kind: str) -> None:
         raise InputError(f"instance has no 'values': expected {values_kind}")
 
 
-def _check_count(k: object, name: str, n: int) -> int | None:
+def check_count(k: object, name: str, n: int) -> int | None:
+    """None, or a subset size between 0 and n (``cardinality``, ``max_cardinality``)."""
     if k is None:
         return None
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
@@ -91,8 +93,8 @@ class RSSInstance:
         if not vals:
             raise InputError("values is empty: give at least one number")
         n = len(vals)
-        k = _check_count(cardinality, "cardinality", n)
-        kmax = _check_count(max_cardinality, "max_cardinality", n)
+        k = check_count(cardinality, "cardinality", n)
+        kmax = check_count(max_cardinality, "max_cardinality", n)
         if k is not None and kmax is not None:
             raise InputError("give cardinality (|S| = k) or max_cardinality (|S| <= k), not both")
         extra = () if targets is None else tuple(to_fractions(targets, "targets"))
@@ -159,15 +161,21 @@ class RSSInstance:
         return True
 
 
-def read_data_file(path: str | Path) -> Any:
-    """Parse a JSON or TOML file (by suffix; JSON otherwise), or raise one clear InputError."""
+def check_file_size(path: str | Path, limit: int = MAX_FILE_BYTES, what: str = "files") -> Path:
+    """The path of a readable file of at most ``limit`` bytes, or one clear InputError."""
     p = Path(path)
     try:
         size = p.stat().st_size
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"{path} is {size} bytes: files above {MAX_FILE_BYTES} bytes are refused")
+    if size > limit:
+        raise InputError(f"{path} is {size} bytes: {what} above {limit} bytes are refused")
+    return p
+
+
+def read_data_file(path: str | Path) -> Any:
+    """Parse a JSON or TOML file (by suffix; JSON otherwise), or raise one clear InputError."""
+    p = check_file_size(path)
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from solvers.instances import check_instance_keys
+from solvers.instances import check_count, check_instance_keys
 from solvers.numbers import InputError, common_scale, fraction_str, to_fraction, to_fractions
 from solvers.results import Solution
 
@@ -79,16 +79,6 @@ _CHUNK_BITS = 20
 _SLICE = 1 << 16
 _BRUTE_MAX_N = 20
 _COUNT_MAX_N = 22
-
-
-def _check_count(k: object, name: str, n: int) -> int | None:
-    if k is None:
-        return None
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise InputError(f"{name} is {k!r}: expected an integer between 0 and n = {n}")
-    if not 0 <= int(k) <= n:
-        raise InputError(f"{name} is {k}: must be between 0 and n = {n}")
-    return int(k)
 
 
 def _check_norm(norm: object) -> str:
@@ -174,8 +164,8 @@ class MRSSInstance:
         """Validate user data once, at the boundary, and convert every number exactly."""
         vecs = _vectors(vectors)
         n, d = len(vecs), len(vecs[0])
-        k = _check_count(cardinality, "cardinality", n)
-        kmax = _check_count(max_cardinality, "max_cardinality", n)
+        k = check_count(cardinality, "cardinality", n)
+        kmax = check_count(max_cardinality, "max_cardinality", n)
         if k is not None and kmax is not None:
             raise InputError("give cardinality (|S| = k) or max_cardinality (|S| <= k), not both")
         extra: tuple[tuple[Fraction, ...], ...] = ()

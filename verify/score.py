@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from solvers.heuristics import HEURISTICS, edge_popup, solve_heuristic
-from solvers.instances import MAX_FILE_BYTES, RSSInstance
+from solvers.instances import RSSInstance, check_file_size
 from solvers.mrss import MRSSInstance
 from solvers.numbers import InputError, fraction_str, parse_fraction_str
 from verify.check import MaskProblem
@@ -158,13 +158,7 @@ class ScoreReport:
 def read_jsonl(path: str | Path, *, strict: bool) -> Iterator[tuple[int, Any]]:
     """(line number, parsed object) of each non-blank line; a bad line raises InputError when
     ``strict``, else it is yielded as an ``InputError`` for the caller to flag."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"{path} is {size} bytes: files above {MAX_FILE_BYTES} bytes are refused")
+    p = check_file_size(path)
     with p.open(encoding="utf-8", errors="replace") as fh:
         for num, line in enumerate(fh, 1):
             if not line.strip():
