@@ -1,6 +1,7 @@
 """The seed slides' quantitative claims, each with its check: proved, refuted or checked.
 
-Every step of the slides' bound algebra (``reference/000_48886ff9b58afd26.txt``: the one-edge
+Every step of the slides' bound algebra (F. Mallmann-Trenn, *The Strong Lottery Ticket Hypothesis and the Random Subset Sum
+Problem*, lecture slides, King's College London, 2025, after F. d'Amore's slides: the one-edge
 RSS construction, the ReLU trick, the union bounds, the MRSS counting estimates, the second
 moment method, the chi-squared step of structured pruning and the Lueker process) is a
 :class:`SeedClaim`: the slide's words, a statement in the claim language, and a check.

@@ -1,6 +1,6 @@
 """Random-subset-sum instances: validation at the boundary, exact values, JSON/TOML in and out.
 
-An instance file (DESIGN.md) is ``{"values": [...], "target": x, "targets": [...]?,
+An instance file is ``{"values": [...], "target": x, "targets": [...]?,
 "cardinality": k?, "max_cardinality": k?}``; ``cardinality`` asks for ``|S| = k`` and
 ``max_cardinality`` for ``|S| <= k``. Values given as a list of vectors make a d-dimensional
 (MRSS) instance, handled by :mod:`solvers.mrss`.

@@ -11,7 +11,7 @@ it runs on int64 after an exact common scaling. When the exact integers do not f
 doubles have denominators up to 2^70), they are floored to multiples of 2^shift: every computed
 distance is then within ``slack`` units of the exact one, and every pair whose computed distance
 is within ``2 * slack`` of the computed optimum is re-checked with exact integers. The final
-decision is therefore always exact (DESIGN.md, the exactness contract).
+decision is therefore always exact.
 
 Examples
 --------

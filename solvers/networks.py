@@ -2,7 +2,7 @@
 
 A network is a list of layers ``(weight, bias)`` with the weight in the (out, in) orientation;
 ReLU between layers, the last layer linear: ``f(x) = W_l sigma(... sigma(W_1 x + b_1) ...) + b_l``.
-Files (DESIGN.md): JSON ``{"layers": [{"weight": [[...]], "bias": [...]}, ...]}`` (TOML too) and
+Files: JSON ``{"layers": [{"weight": [[...]], "bias": [...]}, ...]}`` (TOML too) and
 ``.npz`` with arrays ``W0, b0, W1, ...`` for big ones. Weights are IEEE doubles; a JSON string
 weight must denote a double exactly.
 

@@ -1,6 +1,6 @@
 """Exact rationals: parsing user numbers, exact float conversion, common integer scaling.
 
-Every number a user gives is an exact rational (DESIGN.md, "the exactness contract"):
+Every number a user gives is an exact rational (the exactness contract):
 
 - a Python/numpy float, or a JSON number, is the IEEE double it denotes, converted exactly;
 - a string holds an exact decimal or fraction: ``"0.1"``, ``"1e-25"``, ``"-3/7"``;

@@ -1,6 +1,6 @@
 """Pruning a random network into a target: the subset-sum construction and provably optimal masks.
 
-Two ways to find a mask (MATH.md sections 3-4):
+Two ways to find a mask:
 
 - :func:`subset_sum_construction`: the construction of the SLTH proofs (Pensia et al. 2020;
   the slides' "putting everything together"). For each target weight W_kj two RSS instances,
@@ -750,7 +750,7 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
 
 def theorem_width(target: Network, eps: object) -> float:
     """``log(l d^2 / eps)`` (natural log): the theorems' width is C times this per sign half,
-    with C unpublished (MATH.md section 3). l = target layers, d = its largest width.
+    with C unpublished (Pensia et al. 2020, Theorem 1, give it only up to a constant). l = target layers, d = its largest width.
 
     >>> round(theorem_width(Network.create([[[1.0, 1.0]]]), "0.01"), 3)
     5.991

@@ -3,7 +3,7 @@
 A :class:`Solution` says what was found (``subset`` or ``mask``), its exact ``error`` recomputed
 from that subset, and how much of it is proven (``status``, ``lower_bound``, ``proof``).
 
-Statuses (DESIGN.md):
+Statuses:
 
 - ``optimal``: proven in exact arithmetic on the instance as given;
 - ``optimal_within_tolerance``: a floating-point solver's claim, re-checked exactly, with the
@@ -74,11 +74,6 @@ class Solution:
     def error_float(self) -> float | None:
         """The exact error rounded to the nearest double (for plots and tables only)."""
         return None if self.error is None else float(self.error)
-
-    @property
-    def is_optimal(self) -> bool:
-        """True only for an exact proof of optimality."""
-        return self.status == "optimal"
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form: exact numbers as "p/q" strings, floats beside them for reading."""

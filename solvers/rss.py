@@ -168,9 +168,6 @@ class _Scaled:
         # every partial sum and every difference target - sum is bounded by this total
         return sum(abs(v) for v in self.values) + abs(self.target) < INT64_SAFE
 
-    def subset_error(self, subset: Sequence[int]) -> int:
-        return abs(self.target - sum(self.values[i] for i in subset))
-
 
 def _bits(mask: int, offset: int = 0) -> list[int]:
     mask = int(mask)

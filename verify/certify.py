@@ -1,7 +1,7 @@
 """`slth certify`: re-check a result file on its own, and say which guarantees hold.
 
 A result file is JSON (one record, or a list of them) or JSON Lines (many), each record carrying
-its instance (DESIGN.md: a file stands on its own). Records understood:
+its instance (a file stands on its own). Records understood:
 
 - a solution: the ``slth solve --json`` output (a Solution plus ``instance``; a sparsest-subset
   answer should carry its ``eps``);

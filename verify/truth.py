@@ -5,8 +5,8 @@ any record can be regenerated alone, whatever the count, the order or the worker
 
 - ``rss-uniform``: n values uniform on [-1, 1] (doubles), target uniform on [-1, 1];
 - ``rss-gaussian``: n standard Gaussian values, target uniform on [-1, 1];
-- ``rss-product``: n products b_i a_i of two uniforms (the SLTH construction's values, MATH.md
-  section 3), a and b on the dyadic grid of :mod:`solvers.networks` so that the products are
+- ``rss-product``: n products b_i a_i of two uniforms (the values of the SLTH
+  construction: each random weight is a product of two uniform layers' weights), a and b on the dyadic grid of :mod:`solvers.networks` so that the products are
   exact doubles; target uniform on [-1, 1];
 - ``partition-hard``: number partitioning at the phase transition of Borgs, Chayes and Pittel
   (2001): n integers uniform on {1, ..., 2^m} with m = round(kappa n) bits (kappa = 1 is the

@@ -2,7 +2,7 @@
 
 The same model as the CP-SAT one in floating point: binaries x_i, ``t >= +-(z_j - sum_i X_ij
 x_i)`` per coordinate (inf norm) or ``t_j`` per coordinate summed (1-norm), minimise. A float
-MIP's OPTIMAL is not a proof (DESIGN.md): the returned subset's error is recomputed exactly, the
+MIP's OPTIMAL is not a proof (its tolerances hide errors below ~1e-6): the returned subset's error is recomputed exactly, the
 status is ``optimal_within_tolerance`` with the solver's tolerances in ``proof``, never
 ``optimal``, and no lower bound is claimed.
 
