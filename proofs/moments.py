@@ -32,7 +32,7 @@ import mpmath
 import numpy as np
 
 from solvers.mrss import count_subsets_within
-from solvers.numbers import InputError, to_fraction, to_fractions
+from solvers.numbers import InputError, check_eps, to_fraction, to_fractions
 
 __all__ = [
     "hit_probability",
@@ -61,9 +61,7 @@ def _check(n: int, target: object, eps: object) -> tuple[tuple[Fraction, ...], F
     z = tuple(to_fractions(target, "target"))
     if not z:
         raise InputError("target is empty: expected d >= 1 numbers")
-    e = to_fraction(eps, "eps")
-    if e <= 0:
-        raise InputError(f"eps is {eps!r}: expected a positive number")
+    e = check_eps(eps, positive=True)
     return z, e
 
 
@@ -198,9 +196,7 @@ def counting_estimates(n: int, d: int, eps: object) -> dict[str, float]:
     >>> round(est["half_log2"], 3), round(est["d_log"], 3)
     (-6.414, 19.932)
     """
-    e = to_fraction(eps, "eps")
-    if e <= 0:
-        raise InputError(f"eps is {eps!r}: expected a positive number")
+    e = check_eps(eps, positive=True)
     with mpmath.workdps(DPS):
         em = _mpf(e)
         half = n / 2 - d * mpmath.log(1 / em, 2) - d / 2 * mpmath.log(mpmath.mpf(n) / 2, 2)

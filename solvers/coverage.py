@@ -55,6 +55,7 @@ from numba import njit
 
 from solvers.numbers import (
     InputError,
+    check_eps,
     common_scale,
     fraction_str,
     scale_to_int,
@@ -175,13 +176,6 @@ def _check_values(values: object) -> list[Fraction]:
     if not vals:
         raise InputError("values is empty: give at least one number")
     return vals
-
-
-def _check_eps(eps: object) -> Fraction:
-    e = to_fraction(eps, "eps")
-    if e <= 0:
-        raise InputError(f"eps is {fraction_str(e)}: it must be > 0")
-    return e
 
 
 def _check_interval(interval: object) -> tuple[Fraction, Fraction]:
@@ -529,11 +523,11 @@ def is_covered(values: Sequence[object], eps: object, interval: Sequence[object]
     >>> is_covered([1, 2], 0)
     Traceback (most recent call last):
     ...
-    solvers.numbers.InputError: eps is 0: it must be > 0
+    solvers.numbers.InputError: eps is 0: expected a number > 0
     """
     start = time.perf_counter()
     vals = _check_values(values)
-    e = _check_eps(eps)
+    e = check_eps(eps, positive=True)
     a, b = _check_interval(interval)
     order = _check_order(order, "asc")
     sc = _Scaled.of(vals, order)
@@ -790,7 +784,7 @@ def lueker_process(values: Sequence[object], eps: object) -> LuekerTrace:
     (Fraction(27, 64), Fraction(19, 64))
     """
     vals = to_fractions(values, "values")
-    e = _check_eps(eps)
+    e = check_eps(eps, positive=True)
     v, expected = _process(vals, e)
     return LuekerTrace(tuple(vals), e, tuple(v), tuple(_true_fractions(vals, e)), tuple(expected))
 
@@ -871,7 +865,7 @@ def check_lueker_inequality(n_prefixes: int = 1000, *,
         raise InputError(f"n_prefixes is {n_prefixes!r}: expected an integer >= 1")
     if isinstance(t_max, bool) or not isinstance(t_max, int) or t_max < 0:
         raise InputError(f"t_max is {t_max!r}: expected an integer >= 0")
-    eps_list = [_check_eps(x) for x in eps]
+    eps_list = [check_eps(x, positive=True) for x in eps]
     if not eps_list:
         raise InputError("eps is empty: give at least one error parameter")
     rng = np.random.default_rng(seed)

@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from solvers.numbers import InputError, fraction_str, to_fraction, to_fractions
+from solvers.numbers import InputError, check_count, fraction_str, to_fraction, to_fractions
 
 __all__ = ["RSSInstance", "read_instance_file", "read_data_file", "check_instance_keys",
-           "check_count", "check_file_size",
+           "check_file_size",
            "MAX_FILE_BYTES"]
 
 #: Instance and claim files larger than this are refused before parsing.
@@ -52,17 +52,6 @@ def check_instance_keys(data: Any, values_kind: str) -> None:
         raise InputError(f"instance has unknown keys {sorted(unknown)}")
     if "values" not in data:
         raise InputError(f"instance has no 'values': expected {values_kind}")
-
-
-def check_count(k: object, name: str, n: int) -> int | None:
-    """None, or a subset size between 0 and n (``cardinality``, ``max_cardinality``)."""
-    if k is None:
-        return None
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise InputError(f"{name} is {k!r}: expected an integer between 0 and n = {n}")
-    if not 0 <= int(k) <= n:
-        raise InputError(f"{name} is {k}: must be between 0 and n = {n}")
-    return int(k)
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,16 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from solvers.instances import check_count, check_instance_keys
-from solvers.numbers import InputError, common_scale, fraction_str, to_fraction, to_fractions
+from solvers.instances import check_instance_keys
+from solvers.numbers import (
+    InputError,
+    check_count,
+    check_eps,
+    check_time_limit,
+    common_scale,
+    fraction_str,
+    to_fractions,
+)
 from solvers.results import Solution
 
 __all__ = [
@@ -638,16 +646,6 @@ def _scale_str(scale: int) -> str:
 # ----------------------------------------------------------------------------- public solvers
 
 
-def _check_time_limit(time_limit: object) -> float | None:
-    if time_limit is None:
-        return None
-    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not (
-        time_limit >= 0 and math.isfinite(time_limit)
-    ):
-        raise InputError(f"time_limit is {time_limit!r}: expected a number of seconds >= 0")
-    return float(time_limit)
-
-
 def solve_mrss_instance(
     inst: MRSSInstance, method: str = "auto", time_limit: float | None = None
 ) -> Solution:
@@ -663,7 +661,7 @@ def solve_mrss_instance(
     >>> sol.subset, sol.error, sol.status
     ((0, 1), Fraction(0, 1), 'optimal')
     """
-    limit = _check_time_limit(time_limit)
+    limit = check_time_limit(time_limit)
     if method not in METHODS:
         raise InputError(f"method is {method!r}: expected one of {', '.join(METHODS)}")
     if method == "brute":
@@ -732,7 +730,7 @@ def solve_mrss_targets(
         raise InputError("targets is empty: give at least one target vector")
     inst = MRSSInstance.create(vectors, targets[0], norm=norm, cardinality=cardinality,
                                targets=targets[1:])
-    limit = _check_time_limit(time_limit)
+    limit = check_time_limit(time_limit)
     start = time.perf_counter()
     engine = _Engine(inst, [inst.target, *inst.targets])
     out = []
@@ -741,13 +739,6 @@ def solve_mrss_targets(
         single = dataclasses.replace(inst, target=engine._target(t), targets=())
         out.append(sol.replace(instance_hash=single.hash()))
     return out
-
-
-def _check_eps(eps: object) -> Fraction:
-    e = to_fraction(eps, "eps")
-    if e <= 0:
-        raise InputError(f"eps is {eps!r}: expected a positive number")
-    return e
 
 
 def sparsest_mrss(
@@ -763,7 +754,7 @@ def sparsest_mrss(
     ((2,), Fraction(0, 1), 1)
     """
     inst = MRSSInstance.create(vectors, target, norm=norm)
-    e = _check_eps(eps)
+    e = check_eps(eps)
     start = time.perf_counter()
     engine = _Engine(inst, [inst.target], by_size=True)
     for k in range(inst.n + 1):
@@ -829,9 +820,7 @@ def count_subsets_within(
     [0, 1, 1, 0]
     """
     inst = MRSSInstance.create(vectors, target, norm=norm)
-    e = to_fraction(eps, "eps")
-    if e < 0:
-        raise InputError(f"eps is {eps!r}: expected a number >= 0")
+    e = check_eps(eps)
     if inst.n > _COUNT_MAX_N:
         raise InputError(f"n is {inst.n}: counting enumerates 2^n subsets, n <= {_COUNT_MAX_N}")
     sc = integer_scaling(inst.vectors, [inst.target], inst.norm)
@@ -889,7 +878,7 @@ def cube_coverage(
     """
     from scipy.stats import beta
 
-    e = _check_eps(eps)
+    e = check_eps(eps, positive=True)
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
         raise InputError(f"trials is {trials!r}: expected a positive integer")
     if not 0 < confidence < 1:
@@ -1076,7 +1065,7 @@ def cube_covered_2d(vectors: object, eps: object, *, max_points: int = 20_000_00
     >>> v.covered, v.witness, v.distance
     (False, (Fraction(-1, 2), Fraction(-4, 5)), Fraction(1, 2))
     """
-    e = _check_eps(eps)
+    e = check_eps(eps, positive=True)
     vecs = _vectors(vectors)
     if len(vecs[0]) != 2:
         raise InputError(f"vectors have d = {len(vecs[0])}: the exact cube verdict needs d = 2")

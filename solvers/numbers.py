@@ -40,6 +40,10 @@ __all__ = [
     "scale_to_int",
     "INT64_SAFE",
     "check_time_limit",
+    "check_eps",
+    "check_count",
+    "check_workers",
+    "check_seed",
 ]
 
 #: Largest magnitude an int64 intermediate may reach in our engines (headroom below 2**63).
@@ -141,11 +145,16 @@ def scale_to_int(xs: Sequence[Fraction], scale: int) -> list[int]:
     return out
 
 
+# --- validators shared by every solver and command: one wording per parameter -----------------
+
+
 def check_time_limit(time_limit: object) -> float | None:
     """None, or a finite number of seconds >= 0 (every solver's ``time_limit``).
 
-    >>> check_time_limit(2), check_time_limit(None)
-    (2.0, None)
+    ``0`` is allowed: the solver returns what it has at once, as ``feasible`` at best.
+
+    >>> check_time_limit(2), check_time_limit(np.int64(5)), check_time_limit(None)
+    (2.0, 5.0, None)
     """
     if time_limit is None:
         return None
@@ -155,3 +164,61 @@ def check_time_limit(time_limit: object) -> float | None:
     if not math.isfinite(time_limit) or time_limit < 0:
         raise InputError(f"time_limit is {time_limit}: expected a finite number of seconds >= 0")
     return float(time_limit)
+
+
+def check_eps(eps: object, *, positive: bool = False, name: str = "eps") -> Fraction:
+    """The exact tolerance ``eps`` (>= 0, or > 0 with ``positive``), or one clear InputError.
+
+    >>> check_eps("1e-3"), check_eps(0)
+    (Fraction(1, 1000), Fraction(0, 1))
+    >>> check_eps(0, positive=True)
+    Traceback (most recent call last):
+    ...
+    solvers.numbers.InputError: eps is 0: expected a number > 0
+    """
+    e = to_fraction(eps, name)
+    if e < 0 or (positive and e == 0):
+        raise InputError(f"{name} is {fraction_str(e)}: expected a number {'>' if positive else '>='} 0")
+    return e
+
+
+def check_count(k: object, name: str, n: int) -> int | None:
+    """None, or a subset size between 0 and n (``cardinality``, ``max_cardinality``).
+
+    >>> check_count(np.int64(2), "cardinality", 3)
+    2
+    """
+    if k is None:
+        return None
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise InputError(f"{name} is {k!r}: expected an integer between 0 and n = {n}")
+    if not 0 <= int(k) <= n:
+        raise InputError(f"{name} is {k}: must be between 0 and n = {n}")
+    return int(k)
+
+
+def check_workers(workers: object, name: str = "workers") -> int:
+    """A number of parallel workers (processes or solver threads): an integer >= 1.
+
+    >>> check_workers(2)
+    2
+    """
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise InputError(f"{name} is {workers!r}: expected an integer >= 1")
+    return int(workers)
+
+
+def check_seed(seed: object, name: str = "seed") -> int:
+    """A random seed: an integer in [0, 2^63) (numpy refuses negative seeds).
+
+    >>> check_seed(0)
+    0
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    solvers.numbers.InputError: seed is -1: expected an integer between 0 and 2^63 - 1
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not \
+            0 <= int(seed) < 2**63:
+        raise InputError(f"{name} is {seed!r}: expected an integer between 0 and 2^63 - 1")
+    return int(seed)

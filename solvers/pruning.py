@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from solvers.networks import ConstructionLayout, Network, NetworkMask
-from solvers.numbers import InputError, fraction_str, to_fraction
+from solvers.numbers import InputError, check_eps, fraction_str, to_fraction
 from solvers.rss import solve_rss, solve_rss_batch, sparsest_subset
 
 __all__ = [
@@ -251,9 +251,7 @@ def subset_sum_construction(target: Network, random: Network, layout: Constructi
     ``sum_j |W_kj| delta_j``; ReLU is 1-Lipschitz. All sums and products are rounded up.
     """
     start = time.perf_counter()
-    eps_f = None if eps is None else to_fraction(eps, "eps")
-    if eps_f is not None and eps_f < 0:
-        raise InputError(f"eps is {eps}: must be >= 0")
+    eps_f = None if eps is None else check_eps(eps)
     lo, hi = _check_box(box)
     _check_construction(target, random, layout)
     wmasks = [np.zeros(W.shape, dtype=bool) for W in random.weights]
@@ -615,9 +613,7 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
         raise InputError(f"the target maps {target.sizes[0]} -> {target.sizes[-1]} but the "
                          f"random network maps {random.sizes[0]} -> {random.sizes[-1]}: the "
                          "input and output sizes must agree")
-    eps_f = None if eps is None else to_fraction(eps, "eps")
-    if eps_f is not None and eps_f < 0:
-        raise InputError(f"eps is {eps}: must be >= 0")
+    eps_f = None if eps is None else check_eps(eps)
     if not tol > 0:
         raise InputError(f"tol is {tol!r}: expected a positive number")
     d = target.sizes[0]
@@ -750,14 +746,13 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
 
 def theorem_width(target: Network, eps: object) -> float:
     """``log(l d^2 / eps)`` (natural log): the theorems' width is C times this per sign half,
-    with C unpublished (Pensia et al. 2020, Theorem 1, give it only up to a constant). l = target layers, d = its largest width.
+    with C unpublished (Pensia et al. 2020 state it up to a constant). l = target layers,
+    d = its largest width.
 
     >>> round(theorem_width(Network.create([[[1.0, 1.0]]]), "0.01"), 3)
     5.991
     """
-    eps_f = to_fraction(eps, "eps")
-    if eps_f <= 0:
-        raise InputError(f"eps is {eps}: must be > 0")
+    eps_f = check_eps(eps, positive=True)
     layers, d = target.n_layers, max(target.sizes)
     return math.log(layers * d * d) - math.log(eps_f.numerator) + math.log(eps_f.denominator)
 

@@ -40,10 +40,10 @@ from solvers.instances import RSSInstance
 from solvers.numbers import (
     INT64_SAFE,
     InputError,
+    check_eps,
     check_time_limit,
     common_scale,
     scale_to_int,
-    to_fraction,
 )
 from solvers.results import Solution
 
@@ -548,9 +548,7 @@ def sparsest_subset(values: Sequence[object], target: object, eps: object) -> So
     >>> sol.subset, sol.error
     ((3,), Fraction(1, 20))
     """
-    eps_f = to_fraction(eps, "eps")
-    if eps_f < 0:
-        raise InputError(f"eps is {eps}: must be >= 0")
+    eps_f = check_eps(eps)
     inst = RSSInstance.create(values, target)
     start = time.perf_counter()
     for k in range(inst.n + 1):
@@ -683,9 +681,7 @@ def solve_rss_batch(values: object, targets: object, *, eps: object = None,
         bad = np.argwhere(~np.isfinite(V))
         where = f"values[{bad[0][0]}][{bad[0][1]}]" if len(bad) else "targets"
         raise InputError(f"{where} is not finite: every value must be a finite number")
-    eps_f = None if eps is None else to_fraction(eps, "eps")
-    if eps_f is not None and eps_f < 0:
-        raise InputError(f"eps is {eps}: must be >= 0")
+    eps_f = None if eps is None else check_eps(eps)
     m, n = V.shape
     masks = np.zeros(m, dtype=np.uint64)
     sizes = np.full(m, -1, dtype=np.int64)

@@ -294,7 +294,7 @@ def test_cli_cover_json_is_exact(slth, instance):
 
 
 @pytest.mark.parametrize("args, msg", [
-    (["--eps", "0"], "eps is 0: it must be > 0"),
+    (["--eps", "0"], "eps is 0: expected a number > 0"),
     (["--eps=-1e-3"], "eps is -1/1000"),
     (["--eps", "nan"], "eps is 'nan'"),
     (["--eps", "0.1", "--interval", "1", "1"], "interval is [1, 1]: expected A < B"),

@@ -296,8 +296,8 @@ def test_bad_input_is_one_clear_line(data, message):
 def test_bad_method_and_eps():
     with pytest.raises(InputError, match="method is 'fast'"):
         solve_mrss([[1]], [1], method="fast")
-    with pytest.raises(InputError, match="eps is"):
-        sparsest_mrss([[1]], [1], 0)
+    with pytest.raises(InputError, match="eps is -1"):
+        sparsest_mrss([[1]], [1], -1)
     with pytest.raises(InputError, match="time_limit is -1"):
         solve_mrss([[1]], [1], time_limit=-1)
 

@@ -50,6 +50,8 @@ from solvers.mrss import MRSSInstance, solve_mrss_instance
 from solvers.networks import Network, NetworkMask
 from solvers.numbers import (
     InputError,
+    check_eps,
+    check_time_limit,
     common_scale,
     fraction_str,
     scale_to_int,
@@ -191,15 +193,6 @@ def _within_time(fn: Callable[[], Any], time_limit: float | None, grace: float =
     return value
 
 
-def _check_time_limit(time_limit: object) -> float | None:
-    if time_limit is None:
-        return None
-    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not (
-            0 < time_limit < float("inf")):
-        raise InputError(f"time_limit is {time_limit!r}: expected a positive number of seconds")
-    return float(time_limit)
-
-
 # --- no subset within eps ---------------------------------------------------------------------
 
 
@@ -242,10 +235,8 @@ def check_no_subset_within(inst: RSSInstance | MRSSInstance, eps: object, *,
     Fraction(1, 40)
     """
     start = time.perf_counter()
-    e = to_fraction(eps, "eps")
-    if e < 0:
-        raise InputError(f"eps is {fraction_str(e)}: it must be >= 0")
-    limit = _check_time_limit(time_limit)
+    e = check_eps(eps)
+    limit = check_time_limit(time_limit)
     upper = None
     if isinstance(inst, RSSInstance):
         baselines = [greedy_instance]
@@ -705,10 +696,8 @@ def check_no_mask_within(prob: MaskProblem, eps: object, *,
     ('confirmed', Fraction(1, 4), True)
     """
     start = time.perf_counter()
-    e = to_fraction(eps, "eps")
-    if e < 0:
-        raise InputError(f"eps is {fraction_str(e)}: it must be >= 0")
-    limit = _check_time_limit(time_limit)
+    e = check_eps(eps)
+    limit = check_time_limit(time_limit)
     lo, hi = prob.box
     where = "the given inputs" if prob.inputs is not None else \
         f"[{fraction_str(lo)}, {fraction_str(hi)}]"
@@ -774,7 +763,7 @@ def check_conjecture(data: Any, *, time_limit: float | None = None) -> Verdict:
                          f"{sorted(_KEYS[kind])}")
     if "eps" not in data:
         raise InputError(f"a {kind} conjecture needs 'eps': the tolerance, a number")
-    limit = _check_time_limit(time_limit)
+    limit = check_time_limit(time_limit)
     if kind == "no-subset-within":
         inst = subset_instance(data)
         verdict = check_no_subset_within(inst, data["eps"], time_limit=limit)
@@ -846,8 +835,6 @@ def print_verdict(v: Verdict) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise InputError(f"--time-limit is {args.time_limit}: expected seconds > 0")
     verdict = check_conjecture(read_data_file(args.conjecture), time_limit=args.time_limit)
     if args.json:
         print(json.dumps(verdict.to_json(), indent=2))
