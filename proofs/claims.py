@@ -44,7 +44,7 @@ from proofs.grammar import (
     parse_relation,
     to_text,
 )
-from solvers.instances import check_file_size, read_data_file
+from solvers.files import check_file_size, read_data_file
 from solvers.numbers import InputError, to_fraction
 
 __all__ = [

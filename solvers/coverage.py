@@ -75,6 +75,8 @@ __all__ = [
     "covering_radius",
     "lueker_process",
     "check_lueker_inequality",
+    "enumerated_cover",
+    "ENUMERATION_MAX_N",
 ]
 
 #: Processing orders of the values: by |x| ascending, descending, or as given. Measured on
@@ -895,3 +897,31 @@ def check_lueker_inequality(n_prefixes: int = 1000, *,
     assert best_slack is not None
     ratio, r_eps, r_prefix = best_ratio if best_ratio else (None, None, None)
     return LuekerCheck(checked, *best_slack, ratio, r_eps, r_prefix, tuple(violations))
+
+
+#: Coverage verdicts are cross-checked against all 2^n subset sums up to this n.
+ENUMERATION_MAX_N = 18
+
+
+def enumerated_cover(values: Sequence[Fraction], eps: Fraction,
+                      interval: tuple[Fraction, Fraction]) -> tuple[bool, Fraction]:
+    """(covered, covering radius) from all 2^n subset sums, sorted, in exact integers.
+
+    >>> enumerated_cover([Fraction(1), Fraction(2)], Fraction(1, 2), (Fraction(0), Fraction(4)))
+    (False, Fraction(1, 1))
+    """
+    a, b = interval
+    scale = common_scale([*values, eps, a, b])
+    ints = scale_to_int(values, scale)
+    sums = [0]
+    for v in ints:
+        sums += [s + v for s in sums]
+    sums.sort()
+    A, B = a * scale, b * scale
+    # the radius is attained at an end of [A, B] or at the midpoint of a gap inside it
+    radius = max(min(abs(A - s) for s in sums), min(abs(B - s) for s in sums))
+    for lo, hi in zip(sums, sums[1:], strict=False):
+        mid = Fraction(lo + hi, 2)
+        if A <= mid <= B:
+            radius = max(radius, mid - lo)
+    return radius <= eps * scale, radius / scale

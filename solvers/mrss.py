@@ -29,8 +29,6 @@ solvers.numbers.InputError: values[1] has 1 coordinates: every vector must have 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
 import time
 from collections.abc import Iterator, Sequence
@@ -41,24 +39,19 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from solvers.instances import check_instance_keys
+from solvers.deprecation import moved_names
+from solvers.instances import MRSSInstance, check_vectors, norm_value
 from solvers.numbers import (
     InputError,
-    check_count,
+    IntegerScaling,
     check_eps,
     check_time_limit,
-    common_scale,
-    fraction_str,
-    to_fractions,
+    integer_scaling,
 )
 from solvers.results import Solution
 
 __all__ = [
-    "MRSSInstance",
-    "NORMS",
     "METHODS",
-    "IntegerScaling",
-    "integer_scaling",
     "mrss_error",
     "solve_mrss",
     "solve_mrss_instance",
@@ -72,7 +65,6 @@ __all__ = [
     "cube_covered_2d",
 ]
 
-NORMS = ("inf", "1")
 #: ``--method`` names of ``slth solve`` for d-dimensional instances.
 METHODS = ("auto", "mitm", "cpsat", "mip", "mip-scip", "mip-highs", "brute")
 
@@ -89,179 +81,6 @@ _BRUTE_MAX_N = 20
 _COUNT_MAX_N = 22
 
 
-def _check_norm(norm: object) -> str:
-    if isinstance(norm, (int, np.integer)) and not isinstance(norm, bool) and int(norm) == 1:
-        return "1"
-    if norm not in NORMS:
-        raise InputError(f"norm is {norm!r}: expected 'inf' or '1'")
-    return str(norm)
-
-
-def _vectors(values: object, name: str = "values") -> tuple[tuple[Fraction, ...], ...]:
-    """Validate a list of equal-length vectors of exact numbers."""
-    if isinstance(values, np.ndarray):
-        if values.ndim != 2:
-            raise InputError(f"{name} has shape {values.shape}: expected n vectors of d numbers")
-        values = values.tolist()
-    if isinstance(values, (str, bytes, dict)) or not isinstance(values, Sequence):
-        raise InputError(f"{name} is {values!r:.60}: expected a list of vectors")
-    if not values:
-        raise InputError(f"{name} is empty: give at least one vector")
-    out = []
-    for i, v in enumerate(values):
-        if isinstance(v, (str, bytes, dict)) or not isinstance(v, (Sequence, np.ndarray)):
-            raise InputError(f"{name}[{i}] is {v!r:.60}: expected a vector (a list of numbers)")
-        out.append(tuple(to_fractions(v, f"{name}[{i}]")))
-        if len(out[i]) != len(out[0]):
-            raise InputError(
-                f"{name}[{i}] has {len(out[i])} coordinates: every vector must have "
-                f"d = {len(out[0])} coordinates like {name}[0]"
-            )
-    if not out[0]:
-        raise InputError(f"{name}[0] is empty: vectors need at least one coordinate")
-    return tuple(out)
-
-
-def _point(x: object, d: int, name: str) -> tuple[Fraction, ...]:
-    if isinstance(x, (str, bytes, dict)) or not isinstance(x, (Sequence, np.ndarray)):
-        raise InputError(f"{name} is {x!r:.60}: expected a list of d = {d} numbers")
-    p = tuple(to_fractions(x, name))
-    if len(p) != d:
-        raise InputError(
-            f"{name} has {len(p)} coordinates: expected d = {d}, the length of each vector"
-        )
-    return p
-
-
-def _norm_value(r: Sequence[Any], norm: str) -> Any:
-    return sum(abs(x) for x in r) if norm == "1" else max(abs(x) for x in r)
-
-
-@dataclass(frozen=True)
-class MRSSInstance:
-    """A d-dimensional subset-sum instance: minimise ``||target - sum_{i in S} vectors[i]||``.
-
-    ``norm`` is ``"inf"`` or ``"1"``; ``cardinality`` asks for ``|S| = k``, ``max_cardinality``
-    for ``|S| <= k``; ``targets`` holds extra targets solved against the same vectors.
-
-    >>> inst = MRSSInstance.create([[0.5, "1/3"], [1, -1]], [1, 0], norm="1")
-    >>> inst.n, inst.d, inst.error([0, 1])
-    (2, 2, Fraction(7, 6))
-    >>> inst.to_json()
-    {'values': [['1/2', '1/3'], ['1', '-1']], 'target': ['1', '0'], 'norm': '1'}
-    """
-
-    vectors: tuple[tuple[Fraction, ...], ...]
-    target: tuple[Fraction, ...]
-    norm: str = "inf"
-    cardinality: int | None = None
-    max_cardinality: int | None = None
-    targets: tuple[tuple[Fraction, ...], ...] = ()
-
-    @classmethod
-    def create(
-        cls,
-        vectors: object,
-        target: object,
-        *,
-        norm: object = "inf",
-        cardinality: object = None,
-        max_cardinality: object = None,
-        targets: object = None,
-    ) -> MRSSInstance:
-        """Validate user data once, at the boundary, and convert every number exactly."""
-        vecs = _vectors(vectors)
-        n, d = len(vecs), len(vecs[0])
-        k = check_count(cardinality, "cardinality", n)
-        kmax = check_count(max_cardinality, "max_cardinality", n)
-        if k is not None and kmax is not None:
-            raise InputError("give cardinality (|S| = k) or max_cardinality (|S| <= k), not both")
-        extra: tuple[tuple[Fraction, ...], ...] = ()
-        if targets is not None:
-            if isinstance(targets, (str, bytes, dict)) or not isinstance(
-                targets, (Sequence, np.ndarray)
-            ):
-                raise InputError(f"targets is {targets!r:.60}: expected a list of vectors")
-            extra = tuple(_point(t, d, f"targets[{i}]") for i, t in enumerate(targets))
-        return cls(vecs, _point(target, d, "target"), _check_norm(norm), k, kmax, extra)
-
-    @classmethod
-    def from_json(cls, data: Any) -> MRSSInstance:
-        """Build from the parsed JSON/TOML form ``{"values": [[...], ...], "target": [...]}``."""
-        check_instance_keys(data, "a list of vectors")
-        targets = data.get("targets")
-        if "target" not in data and not targets:
-            raise InputError("instance has no 'target': expected a list of numbers")
-        return cls.create(
-            data["values"],
-            data["target"] if "target" in data else targets[0],
-            norm=data.get("norm", "inf"),
-            cardinality=data.get("cardinality"),
-            max_cardinality=data.get("max_cardinality"),
-            targets=targets,
-        )
-
-    @property
-    def n(self) -> int:
-        return len(self.vectors)
-
-    @property
-    def d(self) -> int:
-        return len(self.target)
-
-    def to_json(self) -> dict[str, Any]:
-        """Exact JSON form: every number as an exact string."""
-        out: dict[str, Any] = {
-            "values": [[fraction_str(x) for x in v] for v in self.vectors],
-            "target": [fraction_str(x) for x in self.target],
-            "norm": self.norm,
-        }
-        if self.cardinality is not None:
-            out["cardinality"] = self.cardinality
-        if self.max_cardinality is not None:
-            out["max_cardinality"] = self.max_cardinality
-        if self.targets:
-            out["targets"] = [[fraction_str(x) for x in t] for t in self.targets]
-        return out
-
-    def hash(self) -> str:
-        """A stable short hash of the exact instance."""
-        canon = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canon.encode()).hexdigest()[:16]
-
-    def subset_sum(self, subset: object) -> tuple[Fraction, ...]:
-        """The exact vector sum over ``subset``; validates the indices."""
-        idx = list(subset)  # type: ignore[call-overload]
-        for i in idx:
-            if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.n:
-                raise InputError(f"subset index {i!r} is out of range 0..{self.n - 1}")
-        if len(set(int(i) for i in idx)) != len(idx):
-            raise InputError(f"subset {sorted(idx)} repeats an index")
-        return tuple(
-            sum((self.vectors[int(i)][j] for i in idx), Fraction(0)) for j in range(self.d)
-        )
-
-    def error(self, subset: object, target: Sequence[Fraction] | None = None) -> Fraction:
-        """The exact error ``||target - sum over subset||`` in this instance's norm."""
-        z = self.target if target is None else target
-        s = self.subset_sum(subset)
-        return _norm_value([z[j] - s[j] for j in range(self.d)], self.norm)
-
-    def admits(self, size: int) -> bool:
-        """Whether a subset of this size satisfies the cardinality constraint."""
-        if self.cardinality is not None:
-            return size == self.cardinality
-        if self.max_cardinality is not None:
-            return size <= self.max_cardinality
-        return True
-
-    def size_range(self) -> tuple[int, int]:
-        """The admissible subset sizes as an inclusive range."""
-        if self.cardinality is not None:
-            return self.cardinality, self.cardinality
-        return 0, self.n if self.max_cardinality is None else self.max_cardinality
-
-
 def mrss_error(vectors: object, target: object, subset: object, *, norm: str = "inf") -> Fraction:
     """The exact error of ``subset``: the checker paired with :func:`solve_mrss`.
 
@@ -269,64 +88,6 @@ def mrss_error(vectors: object, target: object, subset: object, *, norm: str = "
     Fraction(1, 1)
     """
     return MRSSInstance.create(vectors, target, norm=norm).error(subset)
-
-
-# ----------------------------------------------------------------------------- exact scaling
-
-
-@dataclass(frozen=True)
-class IntegerScaling:
-    """Vectors and targets as integers: ``exact = scale * x`` and ``rounded = floor(exact / 2^shift)``.
-
-    Distances computed on the rounded integers are within ``slack`` (strictly) of the exact
-    distance measured in units of ``unit = 2^shift / scale``; ``slack == 0`` when ``shift == 0``.
-    """
-
-    rounded: np.ndarray
-    rounded_targets: np.ndarray
-    exact: tuple[tuple[int, ...], ...]
-    exact_targets: tuple[tuple[int, ...], ...]
-    scale: int
-    shift: int
-    slack: int
-
-    @property
-    def unit(self) -> Fraction:
-        return Fraction(2**self.shift, self.scale)
-
-
-def integer_scaling(
-    vectors: Sequence[Sequence[Fraction]],
-    targets: Sequence[Sequence[Fraction]],
-    norm: str,
-    limit: int = _SWEEP_LIMIT,
-) -> IntegerScaling:
-    """Scale exactly to integers and pick the smallest shift keeping ``2 d (M + n + 1) <= limit``.
-
-    M bounds every coordinate of every partial sum and query (the targets plus the sum of the
-    largest coordinates). With floor rounding each coordinate of ``z - sum_S X`` moves by less
-    than ``max(|S|, 1) <= n`` units, so a distance moves by less than n (inf) or d n (1-norm).
-
-    >>> s = integer_scaling([[Fraction(1, 2)], [Fraction(1, 3)]], [[Fraction(1)]], "inf")
-    >>> s.scale, s.shift, s.rounded.tolist(), s.slack
-    (6, 0, [[3], [2]], 0)
-    """
-    n, d = len(vectors), len(vectors[0])
-    scale = common_scale([x for v in (*vectors, *targets) for x in v])
-    exact = tuple(tuple(x.numerator * (scale // x.denominator) for x in v) for v in vectors)
-    exact_t = tuple(tuple(x.numerator * (scale // x.denominator) for x in t) for t in targets)
-    bound = max((abs(x) for t in exact_t for x in t), default=0)
-    bound += sum(max(abs(x) for x in v) for v in exact)
-    shift = max(0, bound.bit_length() - (limit // (2 * d)).bit_length())
-    while shift > 0 and 2 * d * (-(-bound >> (shift - 1)) + n + 1) <= limit:
-        shift -= 1
-    while 2 * d * (-(-bound >> shift) + n + 1) > limit:
-        shift += 1
-    rounded = np.array([[x >> shift for x in v] for v in exact], dtype=np.int64).reshape(n, d)
-    rounded_t = np.array([[x >> shift for x in t] for t in exact_t], dtype=np.int64)
-    slack = 0 if shift == 0 else n * (d if norm == "1" else 1)
-    return IntegerScaling(rounded, rounded_t.reshape(len(targets), d), exact, exact_t, scale,
-                          shift, slack)
 
 
 # ----------------------------------------------------------------------------- numba kernels
@@ -542,7 +303,7 @@ class _Engine:
         """The exact distance in units of 1/scale (a Python int)."""
         z, X = self.scaling.exact_targets[t], self.scaling.exact
         r = [z[j] - sum(X[i][j] for i in subset) for j in range(self.inst.d)]
-        return _norm_value(r, self.inst.norm)
+        return norm_value(r, self.inst.norm)
 
     def minimise(self, t: int, best: int, stop: int, deadline: float | None):
         """Sweep every chunk; returns (best, (h, iq, ib) or None, finished)."""
@@ -666,7 +427,7 @@ def solve_mrss_instance(
         raise InputError(f"method is {method!r}: expected one of {', '.join(METHODS)}")
     if method == "brute":
         return brute_force(inst)
-    # formulations imported here: they import this module for the instance and the scaling
+    # formulations imported on use: loading OR-Tools costs a second the exact engines never need
     if method == "cpsat":
         from solvers.formulations.mrss_cpsat import solve_mrss_cpsat
 
@@ -795,7 +556,7 @@ def brute_force(inst: MRSSInstance) -> Solution:
     best, arg = None, None
     for mask, s in enumerate(sums):
         if inst.admits(mask.bit_count()):
-            dist = _norm_value([a - b for a, b in zip(z, s, strict=True)], inst.norm)
+            dist = norm_value([a - b for a, b in zip(z, s, strict=True)], inst.norm)
             if best is None or dist < best:
                 best, arg = dist, mask
     if arg is None:
@@ -834,7 +595,7 @@ def count_subsets_within(
     for mask in unsure.tolist():
         idx = _bits(mask, 0)
         res = [z[j] - sum(X[i][j] for i in idx) for j in range(inst.d)]
-        inside[mask] = _norm_value(res, inst.norm) <= e_int
+        inside[mask] = norm_value(res, inst.norm) <= e_int
     return np.bincount(sizes[inside], minlength=inst.n + 1)
 
 
@@ -883,7 +644,7 @@ def cube_coverage(
         raise InputError(f"trials is {trials!r}: expected a positive integer")
     if not 0 < confidence < 1:
         raise InputError(f"confidence is {confidence!r}: expected a number in (0, 1)")
-    vecs = _vectors(vectors)
+    vecs = check_vectors(vectors)
     rng = np.random.default_rng(seed)
     targets = rng.uniform(-1.0, 1.0, size=(int(trials), len(vecs[0])))
     inst = MRSSInstance.create(vecs, targets[0], norm=norm, targets=targets[1:])
@@ -1066,7 +827,7 @@ def cube_covered_2d(vectors: object, eps: object, *, max_points: int = 20_000_00
     (False, (Fraction(-1, 2), Fraction(-4, 5)), Fraction(1, 2))
     """
     e = check_eps(eps, positive=True)
-    vecs = _vectors(vectors)
+    vecs = check_vectors(vectors)
     if len(vecs[0]) != 2:
         raise InputError(f"vectors have d = {len(vecs[0])}: the exact cube verdict needs d = 2")
     inst = MRSSInstance.create(vecs, [0, 0])
@@ -1104,3 +865,11 @@ def _cover_cell(pts: np.ndarray, half: int, box: int) -> tuple[Fraction, Fractio
     found, wx, wy = _grid_uncovered(pts[order, 0], pts[order, 1], ky[order], kx[order], half,
                                     box)
     return (Fraction(int(wx), 2), Fraction(int(wy), 2)) if found else None
+
+
+__getattr__ = moved_names(__name__, {
+    "MRSSInstance": "solvers.instances.MRSSInstance",
+    "NORMS": "solvers.instances.NORMS",
+    "IntegerScaling": "solvers.numbers.IntegerScaling",
+    "integer_scaling": "solvers.numbers.integer_scaling",
+})

@@ -33,12 +33,16 @@ from typing import Any
 
 import numpy as np
 
-from solvers.instances import read_data_file
+from solvers.files import read_data_file
 from solvers.numbers import InputError, to_fraction
 
 __all__ = [
     "Network",
     "NetworkMask",
+    "mask_of_bits",
+    "neuron_bit_masks",
+    "is_canonical_mask",
+    "same_mask",
     "ConstructionLayout",
     "random_network",
     "construction_network",
@@ -281,6 +285,74 @@ class NetworkMask:
                     raise InputError(f"mask layers[{L}].{name} holds values other than 0 and 1")
         return cls(tuple(W != 0 for W in net.weights),
                    tuple(None if b is None else b != 0 for b in net.biases))
+
+
+# --- masks as bit strings (exhaustive search) ----------------------------------------------
+
+
+def same_mask(a: NetworkMask, b: NetworkMask) -> bool:
+    """Whether two masks keep the same weights and biases."""
+    return all(np.array_equal(x, y) for x, y in zip(a.weights, b.weights, strict=True)) and all(
+        (x is None and y is None) or np.array_equal(x, y)
+        for x, y in zip(a.biases, b.biases, strict=True))
+
+
+def mask_of_bits(random: Network, structured: bool, bits: int) -> NetworkMask:
+    """The mask whose bits (one per hidden neuron, or per weight then per bias) are ``bits``."""
+    if structured:
+        keep, pos = [], 0
+        for L in range(random.n_layers - 1):
+            width = random.sizes[L + 1]
+            keep.append(np.array([bits >> (pos + i) & 1 for i in range(width)], dtype=bool))
+            pos += width
+        ws, bs = [], []
+        for L, (W, b) in enumerate(zip(random.weights, random.biases, strict=True)):
+            rows = keep[L] if L < len(keep) else np.ones(W.shape[0], dtype=bool)
+            cols = keep[L - 1] if L > 0 else np.ones(W.shape[1], dtype=bool)
+            ws.append(rows[:, None] & cols[None, :])
+            bs.append(None if b is None else rows.copy())
+        return NetworkMask(tuple(ws), tuple(bs))
+    arrays, pos = [], 0
+    for a in (*random.weights, *random.biases):
+        if a is None:
+            arrays.append(None)
+            continue
+        arrays.append(np.array([bits >> (pos + i) & 1 for i in range(a.size)],
+                               dtype=bool).reshape(a.shape))
+        pos += a.size
+    L = random.n_layers
+    return NetworkMask(tuple(arrays[:L]), tuple(arrays[L:]))
+
+
+def neuron_bit_masks(random: Network) -> list[tuple[int, int]]:
+    """Per hidden neuron, the bit masks (in the order of :func:`mask_of_bits`) of its inputs
+    (in-edges and bias) and of its out-edges."""
+    offsets, pos = [], 0
+    for a in (*random.weights, *random.biases):
+        offsets.append(pos)
+        pos += 0 if a is None else a.size
+    L = random.n_layers
+    out = []
+    for layer in range(L - 1):
+        rows, cols = random.weights[layer].shape
+        nxt = random.weights[layer + 1].shape[0]
+        for i in range(rows):
+            ins = sum(1 << (offsets[layer] + i * cols + j) for j in range(cols))
+            if random.biases[layer] is not None:
+                ins |= 1 << (offsets[L + layer] + i)
+            outs = sum(1 << (offsets[layer + 1] + k * rows + i) for k in range(nxt))
+            out.append((ins, outs))
+    return out
+
+
+def is_canonical_mask(bits: int, neurons: list[tuple[int, int]]) -> bool:
+    """Whether every hidden neuron keeps an out-edge exactly when it keeps an in-edge or its bias.
+
+    Any other mask computes the same function as a canonical one with fewer bits (a neuron
+    with no input outputs relu(0) = 0; one with no output is never read), so the search may
+    skip it (the same rule the optimal-mask formulations impose).
+    """
+    return all(bool(bits & ins) == bool(bits & outs) for ins, outs in neurons)
 
 
 @dataclass(frozen=True)

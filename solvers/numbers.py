@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Integral, Rational
 
@@ -44,6 +45,8 @@ __all__ = [
     "check_count",
     "check_workers",
     "check_seed",
+    "IntegerScaling",
+    "integer_scaling",
 ]
 
 #: Largest magnitude an int64 intermediate may reach in our engines (headroom below 2**63).
@@ -222,3 +225,61 @@ def check_seed(seed: object, name: str = "seed") -> int:
             0 <= int(seed) < 2**63:
         raise InputError(f"{name} is {seed!r}: expected an integer between 0 and 2^63 - 1")
     return int(seed)
+
+
+# --- exact integer scaling of vectors (d-dimensional engines) ---------------------------------
+
+
+@dataclass(frozen=True)
+class IntegerScaling:
+    """Vectors and targets as integers: ``exact = scale * x`` and ``rounded = floor(exact / 2^shift)``.
+
+    Distances computed on the rounded integers are within ``slack`` (strictly) of the exact
+    distance measured in units of ``unit = 2^shift / scale``; ``slack == 0`` when ``shift == 0``.
+    """
+
+    rounded: np.ndarray
+    rounded_targets: np.ndarray
+    exact: tuple[tuple[int, ...], ...]
+    exact_targets: tuple[tuple[int, ...], ...]
+    scale: int
+    shift: int
+    slack: int
+
+    @property
+    def unit(self) -> Fraction:
+        return Fraction(2**self.shift, self.scale)
+
+
+def integer_scaling(
+    vectors: Sequence[Sequence[Fraction]],
+    targets: Sequence[Sequence[Fraction]],
+    norm: str,
+    limit: int = 2**61,
+) -> IntegerScaling:
+    """Scale exactly to integers and pick the smallest shift keeping ``2 d (M + n + 1) <= limit``.
+
+    M bounds every coordinate of every partial sum and query (the targets plus the sum of the
+    largest coordinates). With floor rounding each coordinate of ``z - sum_S X`` moves by less
+    than ``max(|S|, 1) <= n`` units, so a distance moves by less than n (inf) or d n (1-norm).
+
+    >>> s = integer_scaling([[Fraction(1, 2)], [Fraction(1, 3)]], [[Fraction(1)]], "inf")
+    >>> s.scale, s.shift, s.rounded.tolist(), s.slack
+    (6, 0, [[3], [2]], 0)
+    """
+    n, d = len(vectors), len(vectors[0])
+    scale = common_scale([x for v in (*vectors, *targets) for x in v])
+    exact = tuple(tuple(x.numerator * (scale // x.denominator) for x in v) for v in vectors)
+    exact_t = tuple(tuple(x.numerator * (scale // x.denominator) for x in t) for t in targets)
+    bound = max((abs(x) for t in exact_t for x in t), default=0)
+    bound += sum(max(abs(x) for x in v) for v in exact)
+    shift = max(0, bound.bit_length() - (limit // (2 * d)).bit_length())
+    while shift > 0 and 2 * d * (-(-bound >> (shift - 1)) + n + 1) <= limit:
+        shift -= 1
+    while 2 * d * (-(-bound >> shift) + n + 1) > limit:
+        shift += 1
+    rounded = np.array([[x >> shift for x in v] for v in exact], dtype=np.int64).reshape(n, d)
+    rounded_t = np.array([[x >> shift for x in t] for t in exact_t], dtype=np.int64)
+    slack = 0 if shift == 0 else n * (d if norm == "1" else 1)
+    return IntegerScaling(rounded, rounded_t.reshape(len(targets), d), exact, exact_t, scale,
+                          shift, slack)

@@ -8,12 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solvers.heuristics import karmarkar_karp
+from solvers.instances import MaskProblem
 from solvers.mrss import solve_mrss
 from solvers.networks import random_network
 from solvers.rss import solve_rss
 from verify import certify
 from verify.certify import CONTRADICTED, HOLDS, certify_record
-from verify.check import MaskProblem, check_conjecture
+from verify.check import check_conjecture
 from verify.cli import SlthParser
 from verify.truth import truth_records
 

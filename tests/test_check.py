@@ -9,18 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solvers.instances import RSSInstance
-from solvers.mrss import MRSSInstance
+from solvers.instances import MaskProblem, MRSSInstance, RSSInstance
 from solvers.networks import NetworkMask, random_network
+from solvers.piecewise_linear import sup_error_interval
 from solvers.pruning import optimal_mask
 from verify import check
-from verify.check import (
-    MaskProblem,
-    check_conjecture,
-    check_no_mask_within,
-    check_no_subset_within,
-    sup_error_interval,
-)
+from verify.check import check_conjecture, check_no_mask_within, check_no_subset_within
 from verify.cli import SlthParser, main
 
 

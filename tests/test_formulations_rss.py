@@ -254,7 +254,7 @@ def test_cpsat_presolve_trap_is_solved_right():
     """OR-Tools 9.15's presolve says OPTIMAL with objective ~6.7e9 here; the optimum is 0
     (the empty set). Found by the MRSS property tests; values of ~2^35, integers."""
     from solvers.formulations.mrss_cpsat import solve_mrss_cpsat
-    from solvers.mrss import MRSSInstance
+    from solvers.instances import MRSSInstance
 
     base = [[0, -37252902984619141, 0], [-37252902984619141, 0, 0],
             [111758708953857421, 0, 0], [-18626451492309571, 37252902984619140, 0]]

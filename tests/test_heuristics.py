@@ -16,10 +16,9 @@ from solvers.heuristics import (
     random_sampling,
     solve_heuristic,
 )
-from solvers.instances import RSSInstance
+from solvers.instances import MaskProblem, RSSInstance
 from solvers.networks import Network, random_network
 from solvers.numbers import InputError
-from verify.check import MaskProblem
 
 
 def optimum(values, target, sizes=None):

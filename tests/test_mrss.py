@@ -12,20 +12,19 @@ from hypothesis import strategies as st
 
 from solvers.formulations.mrss_cpsat import solve_mrss_cpsat
 from solvers.formulations.mrss_mip import solve_mrss_mip
+from solvers.instances import MRSSInstance
 from solvers.mrss import (
-    MRSSInstance,
     brute_force,
     count_subsets_within,
     cube_coverage,
     cube_covered_2d,
-    integer_scaling,
     mrss_error,
     solve_mrss,
     solve_mrss_instance,
     solve_mrss_targets,
     sparsest_mrss,
 )
-from solvers.numbers import InputError
+from solvers.numbers import InputError, integer_scaling
 from verify.cli import main
 
 

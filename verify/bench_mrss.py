@@ -56,7 +56,8 @@ def _instance(n: int, d: int, dist: str, seed: int) -> tuple[np.ndarray, np.ndar
 def _solve_task(n: int, d: int, dist: str, norm: str, k: int | None, seed: int, method: str,
                 time_limit: float) -> dict:
     """One row, in a child process."""
-    from solvers.mrss import MRSSInstance, solve_mrss_instance
+    from solvers.instances import MRSSInstance
+    from solvers.mrss import solve_mrss_instance
 
     def solve(X: np.ndarray, z: np.ndarray, kk: int | None):
         inst = MRSSInstance.create(X, z, norm=norm, cardinality=kk)

@@ -42,20 +42,14 @@ from pathlib import Path
 from typing import Any
 
 from solvers import mrss
+from solvers.coverage import ENUMERATION_MAX_N, enumerated_cover
+from solvers.files import read_data_file
 from solvers.formulations.rss_cpsat import solve_rss_cpsat
-from solvers.instances import RSSInstance, read_data_file
-from solvers.mrss import MRSSInstance
+from solvers.instances import MaskProblem, MRSSInstance, RSSInstance, subset_problem_from_json
+from solvers.masks import MASK_ENUMERATION_MAX_BITS, enumerate_masks
 from solvers.numbers import InputError, fraction_str, parse_fraction_str
 from solvers.results import STATUSES, Solution
 from solvers.rss import brute_force, meet_in_the_middle, schroeppel_shamir, solve_instance
-from verify.check import (
-    ENUMERATION_MAX_N,
-    MASK_ENUMERATION_MAX_BITS,
-    MaskProblem,
-    enumerate_masks,
-    enumerated_cover,
-    subset_instance,
-)
 from verify.score import read_jsonl
 
 __all__ = ["Check", "certify_record", "certify_records", "read_records", "register", "run"]
@@ -322,7 +316,7 @@ def _check_verdict(rec: dict[str, Any]) -> list[Check]:
         raise InputError("verdict record lacks 'eps' or 'instance': not `slth check --json` output")
     w = rec.get("witness") or {}
     if kind == "no-subset-within":
-        inst = subset_instance(data)
+        inst = subset_problem_from_json(data)
         if verdict == "refuted":
             sol = {"status": "feasible", "subset": w.get("subset"), "error": w.get("error")}
             checks = _check_solution(inst, sol)
@@ -426,7 +420,7 @@ def certify_record(rec: Any) -> list[Check]:
                                 f"optimum {rec.get('optimum')} "
                                 f"{'equals' if same else 'differs from'} the solution's error"))
         return checks + _check_mask_solution(prob, sol)
-    inst = subset_instance(rec["instance"])
+    inst = subset_problem_from_json(rec["instance"])
     eps = _frac(rec, "eps")
     if "solution" in rec:  # a ground-truth record
         sol = rec["solution"]

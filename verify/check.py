@@ -31,30 +31,29 @@ when the time limit ran out, with the best bounds known. Exit codes: 0 confirmed
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from solvers.coverage import covering_radius, is_covered
+from solvers.coverage import ENUMERATION_MAX_N, covering_radius, enumerated_cover, is_covered
+from solvers.deprecation import moved_names
+from solvers.files import read_data_file
 from solvers.heuristics import greedy_instance, karmarkar_karp_instance
-from solvers.instances import RSSInstance, read_data_file
-from solvers.mrss import MRSSInstance, solve_mrss_instance
-from solvers.networks import Network, NetworkMask
+from solvers.instances import MaskProblem, MRSSInstance, RSSInstance, subset_problem_from_json
+from solvers.masks import MASK_ENUMERATION_MAX_BITS, enumerate_masks
+from solvers.mrss import solve_mrss_instance
+from solvers.networks import NetworkMask
 from solvers.numbers import (
     InputError,
     check_eps,
     check_time_limit,
-    common_scale,
     fraction_str,
-    scale_to_int,
     to_fraction,
     to_fractions,
 )
@@ -68,20 +67,13 @@ __all__ = [
     "check_conjecture",
     "check_no_subset_within",
     "check_not_covered",
-    "subset_instance",
-    "enumerated_cover",
-    "MaskProblem",
     "check_no_mask_within",
-    "sup_error_interval",
-    "enumerate_masks",
     "register",
     "run",
 ]
 
 KINDS = ("no-subset-within", "not-covered", "no-mask-within")
 EXIT_CODES = {"confirmed": 0, "refuted": 1, "undecided": 3}
-#: Coverage verdicts are cross-checked against all 2^n subset sums up to this n.
-ENUMERATION_MAX_N = 18
 # Seconds granted beyond the time limit to a solver that stops itself, before it is killed.
 _GRACE = 2.0
 
@@ -284,43 +276,7 @@ def check_no_subset_within(inst: RSSInstance | MRSSInstance, eps: object, *,
                    seconds=time.perf_counter() - start)
 
 
-def subset_instance(data: dict[str, Any]) -> RSSInstance | MRSSInstance:
-    """The 1-D or d-dimensional instance of a conjecture or result (vectors make it d-D)."""
-    fields = {k: v for k, v in data.items() if k not in ("conjecture", "eps")}
-    vals = data.get("values")
-    if isinstance(vals, list) and any(isinstance(v, list) for v in vals):
-        return MRSSInstance.from_json(fields)
-    if fields.get("norm") not in (None, "inf", "1"):
-        raise InputError(f"norm is {fields['norm']!r}: expected \"inf\" or \"1\"")
-    fields.pop("norm", None)  # every norm is |.| in one dimension
-    return RSSInstance.from_json(fields)
-
-
 # --- coverage -----------------------------------------------------------------------------------
-
-
-def enumerated_cover(values: Sequence[Fraction], eps: Fraction,
-                      interval: tuple[Fraction, Fraction]) -> tuple[bool, Fraction]:
-    """(covered, covering radius) from all 2^n subset sums, sorted, in exact integers.
-
-    >>> enumerated_cover([Fraction(1), Fraction(2)], Fraction(1, 2), (Fraction(0), Fraction(4)))
-    (False, Fraction(1, 1))
-    """
-    a, b = interval
-    scale = common_scale([*values, eps, a, b])
-    ints = scale_to_int(values, scale)
-    sums = [0]
-    for v in ints:
-        sums += [s + v for s in sums]
-    sums.sort()
-    A, B = a * scale, b * scale
-    # the radius is attained at an end of [A, B] or at the midpoint of a gap inside it
-    radius = max(min(abs(A - s) for s in sums), min(abs(B - s) for s in sums))
-    for lo, hi in zip(sums, sums[1:], strict=False):
-        mid = Fraction(lo + hi, 2)
-        if A <= mid <= B:
-            radius = max(radius, mid - lo)
-    return radius <= eps * scale, radius / scale
 
 
 def check_not_covered(values: Sequence[object], eps: object,
@@ -384,295 +340,6 @@ def check_not_covered(values: Sequence[object], eps: object,
 
 # --- masks: exact errors and exhaustive search --------------------------------------------------
 
-#: Exhaustive search over masks up to this many mask bits (2^bits masks enumerated, the
-#: canonical ones evaluated exactly).
-MASK_ENUMERATION_MAX_BITS = 16
-
-
-def _exact_params(net: Network) -> list[tuple[list[list[Fraction]], list[Fraction]]]:
-    """Every weight and bias as the exact rational of its double (a missing bias is 0)."""
-    out = []
-    for W, b in zip(net.weights, net.biases, strict=True):
-        bias = [Fraction(0)] * W.shape[0] if b is None else [Fraction(float(v)) for v in b]
-        out.append(([[Fraction(float(w)) for w in row] for row in W], bias))
-    return out
-
-
-def _forward(params: list, x: Sequence[Fraction]) -> tuple[list[list[Fraction]], list[Fraction]]:
-    """Exact pre-activations of each hidden layer, and the output, at input x."""
-    h, pre = list(x), []
-    for L, (W, b) in enumerate(params):
-        z = [sum((w * v for w, v in zip(row, h, strict=True) if w and v), bk)
-             for row, bk in zip(W, b, strict=True)]
-        if L == len(params) - 1:
-            return pre, z
-        pre.append(z)
-        h = [max(v, Fraction(0)) for v in z]
-    raise AssertionError("unreachable: a network has at least one layer")
-
-
-def _breakpoints(params: list, lo: Fraction, hi: Fraction) -> list[Fraction]:
-    """Sorted points of [lo, hi] between which a one-input ReLU network is linear.
-
-    Layer by layer: between consecutive points found so far every earlier ReLU keeps its
-    sign, so each pre-activation of the next layer is linear there and crosses 0 at most once,
-    at a point computed exactly.
-    """
-    pts = [lo, hi]
-    for L in range(len(params) - 1):
-        zs = [_forward(params, [x])[0][L] for x in pts]
-        new = set(pts)
-        for (a, za), (b, zb) in zip(zip(pts, zs, strict=True), zip(pts[1:], zs[1:], strict=True),
-                                    strict=False):
-            for u, v in zip(za, zb, strict=True):
-                if u * v < 0:
-                    new.add(a + (b - a) * u / (u - v))
-        pts = sorted(new)
-    return pts
-
-
-def sup_error_interval(target: Network, other: Network, box: Sequence[object] = (-1, 1)
-                       ) -> tuple[Fraction, Fraction]:
-    """Exact ``max_{x in [lo, hi]} ||f(x) - g(x)||_inf`` for one-input networks, and an arg max.
-
-    Both networks are piecewise linear in x; f - g is linear between the union of their exact
-    breakpoints (:func:`_breakpoints`), so the maximum is attained at one of them.
-
-    >>> f = Network.create([[[1.0]], [[1.0]]])       # relu(x)
-    >>> g = Network.create([[[1.0], [-1.0]], [[0.5, 0.5]]])  # |x| / 2
-    >>> sup_error_interval(f, g)
-    (Fraction(1, 2), Fraction(-1, 1))
-    """
-    lo, hi = (to_fraction(v, "box") for v in box)
-    pf = _exact_params(target)
-    return _sup_error(pf, _breakpoints(pf, lo, hi), _exact_params(other), lo, hi)
-
-
-def _sup_error(pf: list, points_f: list[Fraction], pg: list, lo: Fraction, hi: Fraction
-               ) -> tuple[Fraction, Fraction]:
-    """:func:`sup_error_interval` on exact parameters, the target's breakpoints given."""
-    best, arg = Fraction(-1), lo
-    for x in sorted(set(points_f) | set(_breakpoints(pg, lo, hi))):
-        e = max(abs(a - b) for a, b in zip(_forward(pf, [x])[1], _forward(pg, [x])[1],
-                                           strict=True))
-        if e > best:
-            best, arg = e, x
-    return best, arg
-
-
-@dataclass(frozen=True, eq=False)
-class MaskProblem:
-    """Prune ``random`` to match ``target``: the error of a mask is max ||f(x) - g_mask(x)||_inf
-    over the box [lo, hi]^d_0, or over a finite ``inputs`` set when one is given.
-
-    >>> f = Network.create([[[1.0]], [[1.0]]])
-    >>> g = Network.create([[[1.0], [-1.0]], [[1.0, 1.0]]])
-    >>> prob = MaskProblem.create(f, g)
-    >>> prob.n_bits, prob.exact_errors, prob.error(NetworkMask.full(g))
-    (4, True, Fraction(1, 1))
-    """
-
-    target: Network
-    random: Network
-    structured: bool = False
-    box: tuple[Fraction, Fraction] = (Fraction(-1), Fraction(1))
-    inputs: tuple[tuple[Fraction, ...], ...] | None = None
-
-    @classmethod
-    def create(cls, target: Network, random: Network, *, structured: object = False,
-               box: object = (-1, 1), inputs: object = None) -> MaskProblem:
-        """Validate sizes, the box and the inputs once."""
-        if random.sizes[0] != target.sizes[0] or random.sizes[-1] != target.sizes[-1]:
-            raise InputError(f"the target maps {target.sizes[0]} -> {target.sizes[-1]} but the "
-                             f"random network maps {random.sizes[0]} -> {random.sizes[-1]}: the "
-                             "input and output sizes must agree")
-        if not isinstance(structured, bool):
-            raise InputError(f"structured is {structured!r}: expected true or false")
-        if isinstance(box, (str, bytes)) or not isinstance(box, (Sequence, np.ndarray)) \
-                or len(box) != 2:
-            raise InputError(f"box is {box!r:.40}: expected two numbers lo < hi")
-        lo, hi = to_fraction(box[0], "box[0]"), to_fraction(box[1], "box[1]")
-        if not lo < hi:
-            raise InputError(f"box is [{fraction_str(lo)}, {fraction_str(hi)}]: expected lo < hi")
-        xs = None
-        if inputs is not None:
-            if isinstance(inputs, (str, bytes)) or not isinstance(inputs, (Sequence, np.ndarray)) \
-                    or len(inputs) == 0:
-                raise InputError(f"inputs is {inputs!r:.40}: expected a non-empty list of inputs")
-            xs = tuple(tuple(to_fractions(x, f"inputs[{i}]")) for i, x in enumerate(inputs))
-            if any(len(x) != target.sizes[0] for x in xs):
-                raise InputError(f"inputs must hold vectors of d_0 = {target.sizes[0]} numbers")
-        return cls(target, random, structured, (lo, hi), xs)
-
-    @classmethod
-    def from_json(cls, data: Any) -> MaskProblem:
-        """From ``{"target": NETWORK, "random": NETWORK, "structured"?, "box"?, "inputs"?}``."""
-        if not isinstance(data, dict):
-            raise InputError(f"mask problem is a {type(data).__name__}: expected an object")
-        for key in ("target", "random"):
-            if key not in data:
-                raise InputError(f"a mask problem needs '{key}': a network "
-                                 '{"layers": [{"weight": [[...]], "bias": [...]}, ...]}')
-        return cls.create(Network.from_json(data["target"]), Network.from_json(data["random"]),
-                          structured=data.get("structured", False), box=data.get("box", (-1, 1)),
-                          inputs=data.get("inputs"))
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"target": self.target.to_json(), "random": self.random.to_json(),
-                               "structured": self.structured,
-                               "box": [fraction_str(x) for x in self.box]}
-        if self.inputs is not None:
-            out["inputs"] = [[fraction_str(v) for v in x] for x in self.inputs]
-        return out
-
-    def hash(self) -> str:
-        """A stable short hash of the exact problem."""
-        canon = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canon.encode()).hexdigest()[:16]
-
-    @property
-    def n_bits(self) -> int:
-        """Mask bits: one per weight and bias, or (structured) one per hidden neuron."""
-        return sum(self.random.sizes[1:-1]) if self.structured else self.random.n_params
-
-    @property
-    def exact_errors(self) -> bool:
-        """Whether mask errors are exact: a finite input set, or networks of one input."""
-        return self.inputs is not None or self.target.sizes[0] == 1
-
-    def mask_from_json(self, data: Any) -> NetworkMask:
-        """A mask of ``random`` read from JSON; a structured problem needs a neuron mask."""
-        mask = NetworkMask.from_json(data)
-        mask.check(self.random)
-        if self.structured:
-            bits, pos = 0, 0
-            for L in range(self.random.n_layers - 1):
-                used = mask.weights[L].any(axis=1) | mask.weights[L + 1].any(axis=0)
-                bits |= sum(int(u) << (pos + i) for i, u in enumerate(used))
-                pos += len(used)
-            if not _same_mask(mask, _mask_of_bits(self.random, True, bits)):
-                raise InputError("the mask is not a structured (whole-neuron) mask")
-        return mask
-
-    @cached_property
-    def _exact(self) -> tuple[list, list, list[Fraction]]:
-        """The exact parameters of both networks, and the target's breakpoints (one input)."""
-        pf = _exact_params(self.target)
-        points = _breakpoints(pf, *self.box) if self.target.sizes[0] == 1 else []
-        return pf, _exact_params(self.random), points
-
-    def error(self, mask: NetworkMask) -> Fraction | None:
-        """The exact error of a mask, or None when it is not exact (several inputs, a box:
-        the sup is a MIP in floating point)."""
-        mask.check(self.random)
-        pf, pr, points = self._exact
-        zero = Fraction(0)
-        pg = [([[w if keep else zero for w, keep in zip(row, mrow, strict=True)]
-                for row, mrow in zip(W, mW, strict=True)],
-               [v if mb is None or mb[k] else zero for k, v in enumerate(b)])
-              for (W, b), mW, mb in zip(pr, mask.weights, mask.biases, strict=True)]
-        if self.inputs is None:
-            return _sup_error(pf, points, pg, *self.box)[0] if self.target.sizes[0] == 1 \
-                else None
-        return max(max(abs(a - b) for a, b in zip(_forward(pf, x)[1], _forward(pg, x)[1],
-                                                  strict=True)) for x in self.inputs)
-
-
-def _same_mask(a: NetworkMask, b: NetworkMask) -> bool:
-    return all(np.array_equal(x, y) for x, y in zip(a.weights, b.weights, strict=True)) and all(
-        (x is None and y is None) or np.array_equal(x, y)
-        for x, y in zip(a.biases, b.biases, strict=True))
-
-
-def _mask_of_bits(random: Network, structured: bool, bits: int) -> NetworkMask:
-    """The mask whose bits (one per hidden neuron, or per weight then per bias) are ``bits``."""
-    if structured:
-        keep, pos = [], 0
-        for L in range(random.n_layers - 1):
-            width = random.sizes[L + 1]
-            keep.append(np.array([bits >> (pos + i) & 1 for i in range(width)], dtype=bool))
-            pos += width
-        ws, bs = [], []
-        for L, (W, b) in enumerate(zip(random.weights, random.biases, strict=True)):
-            rows = keep[L] if L < len(keep) else np.ones(W.shape[0], dtype=bool)
-            cols = keep[L - 1] if L > 0 else np.ones(W.shape[1], dtype=bool)
-            ws.append(rows[:, None] & cols[None, :])
-            bs.append(None if b is None else rows.copy())
-        return NetworkMask(tuple(ws), tuple(bs))
-    arrays, pos = [], 0
-    for a in (*random.weights, *random.biases):
-        if a is None:
-            arrays.append(None)
-            continue
-        arrays.append(np.array([bits >> (pos + i) & 1 for i in range(a.size)],
-                               dtype=bool).reshape(a.shape))
-        pos += a.size
-    L = random.n_layers
-    return NetworkMask(tuple(arrays[:L]), tuple(arrays[L:]))
-
-
-def _neuron_bits(random: Network) -> list[tuple[int, int]]:
-    """Per hidden neuron, the bit masks (in the order of :func:`_mask_of_bits`) of its inputs
-    (in-edges and bias) and of its out-edges."""
-    offsets, pos = [], 0
-    for a in (*random.weights, *random.biases):
-        offsets.append(pos)
-        pos += 0 if a is None else a.size
-    L = random.n_layers
-    out = []
-    for layer in range(L - 1):
-        rows, cols = random.weights[layer].shape
-        nxt = random.weights[layer + 1].shape[0]
-        for i in range(rows):
-            ins = sum(1 << (offsets[layer] + i * cols + j) for j in range(cols))
-            if random.biases[layer] is not None:
-                ins |= 1 << (offsets[L + layer] + i)
-            outs = sum(1 << (offsets[layer + 1] + k * rows + i) for k in range(nxt))
-            out.append((ins, outs))
-    return out
-
-
-def _canonical(bits: int, neurons: list[tuple[int, int]]) -> bool:
-    """Whether every hidden neuron keeps an out-edge exactly when it keeps an in-edge or its bias.
-
-    Any other mask computes the same function as a canonical one with fewer bits (a neuron
-    with no input outputs relu(0) = 0; one with no output is never read), so the search may
-    skip it (the rule of :mod:`solvers.formulations.masks_mip`).
-    """
-    return all(bool(bits & ins) == bool(bits & outs) for ins, outs in neurons)
-
-
-def enumerate_masks(prob: MaskProblem) -> tuple[Fraction, NetworkMask]:
-    """The exact optimum over every mask, and the sparsest optimal mask.
-
-    Every canonical mask (:func:`_canonical`; structured masks all are) is evaluated exactly.
-    Needs exact errors (:attr:`MaskProblem.exact_errors`) and at most
-    :data:`MASK_ENUMERATION_MAX_BITS` bits.
-
-    >>> f = Network.create([[[1.0]], [[1.0]]])
-    >>> g = Network.create([[[1.0], [-1.0]], [[1.0, 1.0]]])
-    >>> err, mask = enumerate_masks(MaskProblem.create(f, g))
-    >>> err, mask.kept
-    (Fraction(0, 1), 2)
-    """
-    if not prob.exact_errors:
-        raise InputError(f"the networks take {prob.target.sizes[0]} inputs: exact mask errors "
-                         "need one input or a finite 'inputs' set")
-    if prob.n_bits > MASK_ENUMERATION_MAX_BITS:
-        raise InputError(f"{prob.n_bits} mask bits: exhaustive search is limited to "
-                         f"{MASK_ENUMERATION_MAX_BITS}")
-    best: tuple[Fraction, int, NetworkMask] | None = None
-    neurons = [] if prob.structured else _neuron_bits(prob.random)
-    for bits in range(1 << prob.n_bits):
-        if not _canonical(bits, neurons):
-            continue
-        mask = _mask_of_bits(prob.random, prob.structured, bits)
-        err = prob.error(mask)
-        if best is None or (err, mask.kept) < best[:2]:
-            best = (err, mask.kept, mask)
-    return best[0], best[2]
-
-
 def _mask_witness(mask: NetworkMask, err: Fraction | None, exact: bool) -> dict[str, Any]:
     return {"mask": mask.to_json(), "kept": mask.kept, "exact": exact,
             "error": None if err is None else fraction_str(err),
@@ -689,6 +356,7 @@ def check_no_mask_within(prob: MaskProblem, eps: object, *,
     refutes, and its lower bound confirms *within the MIP's tolerance* (``exact`` is then
     False in the JSON). With several inputs and a box, both directions rest on the MIPs.
 
+    >>> from solvers.networks import Network
     >>> f = Network.create([[[1.0]], [[1.0]]])
     >>> g = Network.create([[[0.75], [-1.0]], [[1.0, 1.0]]])
     >>> v = check_no_mask_within(MaskProblem.create(f, g), "1/8")
@@ -765,7 +433,7 @@ def check_conjecture(data: Any, *, time_limit: float | None = None) -> Verdict:
         raise InputError(f"a {kind} conjecture needs 'eps': the tolerance, a number")
     limit = check_time_limit(time_limit)
     if kind == "no-subset-within":
-        inst = subset_instance(data)
+        inst = subset_problem_from_json(data)
         verdict = check_no_subset_within(inst, data["eps"], time_limit=limit)
         verdict.instance = inst.to_json()
         return verdict
@@ -841,3 +509,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_verdict(verdict)
     return verdict.exit_code
+
+
+__getattr__ = moved_names(__name__, {
+    "MaskProblem": "solvers.instances.MaskProblem",
+    "subset_instance": "solvers.instances.subset_problem_from_json",
+    "enumerate_masks": "solvers.masks.enumerate_masks",
+    "MASK_ENUMERATION_MAX_BITS": "solvers.masks.MASK_ENUMERATION_MAX_BITS",
+    "sup_error_interval": "solvers.piecewise_linear.sup_error_interval",
+    "enumerated_cover": "solvers.coverage.enumerated_cover",
+})

@@ -46,7 +46,7 @@ from solvers.coverage import (
     is_covered,
     lueker_process,
 )
-from solvers.instances import read_data_file
+from solvers.files import read_data_file
 from solvers.numbers import InputError, fraction_str, to_fractions
 
 __all__ = ["register", "run_cover", "run_lueker", "read_values"]

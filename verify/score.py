@@ -34,11 +34,10 @@ from typing import Any
 
 import numpy as np
 
+from solvers.files import check_file_size
 from solvers.heuristics import HEURISTICS, edge_popup, solve_heuristic
-from solvers.instances import RSSInstance, check_file_size
-from solvers.mrss import MRSSInstance
+from solvers.instances import MaskProblem, MRSSInstance, RSSInstance
 from solvers.numbers import InputError, fraction_str, parse_fraction_str
-from verify.check import MaskProblem
 
 __all__ = [
     "InstanceScore",

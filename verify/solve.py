@@ -20,7 +20,8 @@ import argparse
 import json
 import sys
 
-from solvers.instances import RSSInstance, read_data_file
+from solvers.files import read_data_file
+from solvers.instances import RSSInstance
 from solvers.numbers import InputError, to_fraction
 from solvers.results import Solution
 from solvers.rss import METHODS, solve_instance, sparsest_subset

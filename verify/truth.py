@@ -43,13 +43,13 @@ from typing import Any
 
 import numpy as np
 
-from solvers.instances import RSSInstance
-from solvers.mrss import MRSSInstance, solve_mrss_instance
+from solvers.instances import MaskProblem, MRSSInstance, RSSInstance
+from solvers.masks import enumerate_masks
+from solvers.mrss import solve_mrss_instance
 from solvers.networks import UNIFORM_GRID_BITS, random_network
 from solvers.numbers import InputError, fraction_str
 from solvers.results import Solution
 from solvers.rss import solve_instance, solve_rss_batch
-from verify.check import MaskProblem, enumerate_masks
 from verify.sweep import RunReport, read_records, run_tasks
 
 __all__ = [

@@ -9,7 +9,7 @@ not, because it compares objective and bound as doubles (a few units early past 
 to multiples of 2^shift: the answer is then ``optimal_within_tolerance`` with a rigorous lower
 bound (the proven bound minus the rounding slack).
 
->>> from solvers.mrss import MRSSInstance
+>>> from solvers.instances import MRSSInstance
 >>> sol = solve_mrss_cpsat(MRSSInstance.create([[1, 0], [0, 1], [1, 1]], ["1/2", 2]))
 >>> sol.status, sol.subset, sol.error
 ('optimal', (1, 2), Fraction(1, 2))
@@ -24,7 +24,8 @@ from fractions import Fraction
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solvers.mrss import MRSSInstance, integer_scaling
+from solvers.instances import MRSSInstance
+from solvers.numbers import integer_scaling
 from solvers.results import Solution
 
 __all__ = ["MRSSCpSat", "add_mrss_cpsat", "solve_mrss_cpsat"]

@@ -6,7 +6,7 @@ MIP's OPTIMAL is not a proof (its tolerances hide errors below ~1e-6): the retur
 status is ``optimal_within_tolerance`` with the solver's tolerances in ``proof``, never
 ``optimal``, and no lower bound is claimed.
 
->>> from solvers.mrss import MRSSInstance
+>>> from solvers.instances import MRSSInstance
 >>> sol = solve_mrss_mip(MRSSInstance.create([[1, 0], [0, 1], [1, 1]], ["1/2", 2]))
 >>> sol.status, sol.subset, sol.error
 ('optimal_within_tolerance', (1, 2), Fraction(1, 2))
@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from ortools.math_opt.python import mathopt
 
-from solvers.mrss import MRSSInstance
+from solvers.instances import MRSSInstance
 from solvers.numbers import InputError
 from solvers.results import Solution
 
