@@ -12,8 +12,8 @@ import os
 import tempfile
 
 from verify.certify import certify_records
+from verify.runtime import read_records
 from verify.score import baseline_answers, score_answers
-from verify.sweep import read_records
 from verify.truth import generate_truth
 
 if __name__ == "__main__":  # the process pool re-imports this file in its workers

@@ -35,6 +35,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from proofs.evaluate import check_constants
 from proofs.grammar import (
     Node,
     Relation,
@@ -153,6 +154,16 @@ class Claim:
 
     def variable(self, name: str) -> Variable:
         return next(v for v in self.variables if v.name == name)
+
+    def check_constants(self) -> None:
+        """Evaluate every constant sub-formula once under the size guards (one clear
+        InputError for ``10**10**10**10``); the audit does it inside the claim's
+        time-limited child process, never while the file is read."""
+        where = f"claim {self.name!r}"
+        for node in (self.relation.lhs, self.relation.rhs,
+                     *(side for a in self.assumptions for side in (a.lhs, a.rhs)),
+                     *(b for v in self.variables for b in (v.lower, v.upper) if b is not None)):
+            check_constants(node, where)
 
 
 def _bound(where: str, spec: object, names: set[str], own: str) -> Node | None:

@@ -39,7 +39,7 @@ from proofs.claims import AuditResult, Claim
 from proofs.grammar import to_text
 from proofs.prove import Proof, Refutation, exhaustive_proof, interval_proof, symbolic_proof
 from proofs.search import Budget, SearchOutcome, search_counterexample
-from solvers.numbers import fraction_str
+from solvers.numbers import InputError, fraction_str
 
 __all__ = [
     "audit_claim",
@@ -126,6 +126,14 @@ def audit_claim(
     result = _base(claim)
     notes: list[str] = []
     effort: dict[str, object] = {}
+    try:
+        with time_box(time_limit):
+            claim.check_constants()
+    except (InputError, PhaseTimeout) as exc:
+        result.verdict, result.method = "unchecked", "refused"
+        result.reason = str(exc) if isinstance(exc, InputError) else \
+            f"its constants took longer than the {time_limit:g} s time limit to evaluate"
+        return result
 
     def phase(name: str, share: float, fn: Callable[[float], object]) -> object:
         left = deadline - time.monotonic()

@@ -44,7 +44,8 @@ from mpmath import iv
 from scipy import special
 from sympy import integer_nthroot
 
-from proofs.grammar import Node
+from proofs.grammar import Node, free_names, to_text
+from solvers.numbers import InputError
 
 __all__ = [
     "Undefined",
@@ -561,3 +562,29 @@ def _vector_sum(node: Node) -> Vector:
         return total
 
     return run
+
+
+def check_constants(node: Node, what: str = "expression") -> None:
+    """Evaluate every maximal constant sub-expression once, under the size guards: one clear
+    InputError for a constant that is too large or undefined (``10**10**10**10``,
+    ``factorial(-3)``). Claims are checked so inside their time-limited child process.
+
+    >>> from proofs.grammar import parse_expression
+    >>> check_constants(parse_expression("factorial(-3) + x", {"x"}))
+    Traceback (most recent call last):
+    ...
+    solvers.numbers.InputError: expression: the constant factorial(-3) is undefined: factorial of a negative integer
+    """
+    if free_names(node):
+        for child in node.args:
+            if isinstance(child, Node):
+                check_constants(child, what)
+        return
+    try:
+        evaluate(node, {}, prec=64)
+    except TooLarge as exc:
+        raise InputError(f"{what}: the constant {to_text(node)[:60]} is too large: {exc}") from None
+    except Undefined as exc:
+        raise InputError(f"{what}: the constant {to_text(node)[:60]} is undefined: {exc}") from None
+    except ArithmeticError:
+        pass

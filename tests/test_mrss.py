@@ -319,13 +319,9 @@ def test_slth_solve_reads_d_dimensional_instances(tmp_path, capsys):
 
 
 def test_slth_sweep_mrss_runs_resumes_and_agrees_with_the_solver(tmp_path, capsys, monkeypatch):
-    import verify.cli
-    from verify.sweep import read_records
+    from verify.runtime import read_records
     from verify.sweep_mrss import mrss_task
 
-    mods = verify.cli.SUBCOMMAND_MODULES
-    monkeypatch.setattr(verify.cli, "SUBCOMMAND_MODULES", [
-        *mods, *(m for m in ("verify.sweep", "verify.sweep_mrss") if m not in mods)])
     argv = ["sweep", "mrss", "--out", str(tmp_path), "--workers", "1", "--d", "1", "2",
             "--eps", "0.2", "0.1", "--n", "1:5", "--trials", "4", "--prediction-max-n", "12",
             "--json", "--no-progress"]

@@ -1,4 +1,4 @@
-"""Tests of verify.sweep: the resumable executor (in-process, process pool, Dask) and
+"""Tests of verify.runtime and verify.sweep: the resumable executor (in-process, process pool, Dask) and
 `slth sweep coverage` (records agree with the solvers, summaries with the records)."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import pytest
 
 import verify.sweep as sweep
 from solvers.coverage import covering_radius, is_covered
-from verify.sweep import coverage_trial, read_records, run_tasks, summarize_coverage
+from verify.runtime import read_records, run_tasks
+from verify.sweep_coverage import coverage_trial, summarize_coverage
 
 
 def spec(n, trial, eps=("1/10", "1/100"), radius=True):
@@ -180,8 +181,11 @@ def test_sweep_bad_input_exits_2(slth, tmp_path, extra, msg):
     assert code == 2 and out == "" and msg in err and err.count("\n") == 1
 
 
-def test_add_sweep_kind_after_the_parser_is_built(slth, monkeypatch):
-    monkeypatch.setattr(sweep, "_KINDS", dict(sweep._KINDS))
+def test_a_sweep_kind_is_a_module_named_in_the_table(slth, monkeypatch):
+    import sys
+    import types
+
+    kind = types.ModuleType("demo_kind", "A demo kind.")
 
     def add(p):
         p.add_argument("--size", type=int, default=1)
@@ -190,11 +194,8 @@ def test_add_sweep_kind_after_the_parser_is_built(slth, monkeypatch):
         print(f"demo size {args.size} seed {args.seed}")
         return 0
 
-    import verify.cli as cli
-
-    parser = cli.build_parser()
-    sweep.add_sweep_kind("demo", add, run, help="a demo kind")
-    args = parser.parse_args(["sweep", "demo", "--size", "3"])
-    assert args.func(args) == 0
+    kind.add_arguments, kind.run = add, run
+    monkeypatch.setitem(sys.modules, "demo_kind", kind)
+    monkeypatch.setitem(sweep.KINDS, "demo", "demo_kind")
     code, out, _ = slth("sweep", "demo", "--size", "2", "--seed", "5")
-    assert code == 0 and out.splitlines() == ["demo size 3 seed 0", "demo size 2 seed 5"]
+    assert code == 0 and out.splitlines() == ["demo size 2 seed 5"]

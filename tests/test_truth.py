@@ -12,7 +12,7 @@ from solvers.numbers import InputError
 from solvers.pruning import optimal_mask
 from verify import score, truth
 from verify.cli import SlthParser, main
-from verify.sweep import read_records
+from verify.runtime import read_records
 from verify.truth import FAMILIES, generate_instance, generate_truth, truth_records
 
 

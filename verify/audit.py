@@ -154,4 +154,8 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         print(format_table(results, args.steps))
+    refused = [r for r in results if r.method == "refused"]
+    if refused:  # bad input found inside a claim's time-limited child: exit 2, one line
+        sys.stderr.write(f"slth audit: error: {refused[0].reason}\n")
+        return 2
     return 1 if any(r.verdict == "refuted" for r in results) else 0

@@ -3,7 +3,7 @@
 For each n (values uniform on [-1, 1], ``default_rng([seed, n])``) and eps: the verdict of
 :func:`solvers.coverage.is_covered` in each processing order, the exact covering radius, and
 the baseline: all 2^n subset sums generated sorted (by merging, exact int64), then the widest
-gap. Every row runs in a fresh process (:func:`verify.bench.run_in_child`): ``seconds`` is the
+gap. Every row runs in a fresh process (:func:`verify.runtime.run_in_child`): ``seconds`` is the
 computation alone, ``peak MB`` the child's resident peak and ``+MB`` its growth during the
 computation. ``x enum`` is the time relative to the enumeration at the same n. Verdicts and
 radii are checked against the enumeration wherever it ran.
@@ -99,7 +99,7 @@ def _task(n: int, seed: int, what: str, eps: str | None, order: str) -> dict:
 
 
 def _rows(args: argparse.Namespace, eps_list: list[str], log: Any) -> list[dict]:
-    from verify.bench import run_in_child
+    from verify.runtime import run_in_child
 
     rows = []
 

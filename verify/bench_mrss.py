@@ -2,7 +2,7 @@
 
 For each n, the vectors are ``default_rng([seed, n, d])`` draws (uniform on [-1, 1]^d, or
 Gaussian N(0, I_d) whose doubles need the rounded int64 path) and the target is uniform on
-[-1, 1]^d. Every row runs in a fresh process (:func:`verify.bench.run_in_child`): ``seconds``
+[-1, 1]^d. Every row runs in a fresh process (:func:`verify.runtime.run_in_child`): ``seconds``
 is the solve alone (compiled code is loaded first), ``peak MB`` the child's resident peak. A
 method that does not finish within the time limit drops out for larger n. ``x auto`` is the
 time relative to the toolkit's ``auto`` at the same n (``>=`` when the method did not prove
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from solvers.numbers import InputError
-from verify.bench import run_in_child
+from verify.runtime import run_in_child
 
 __all__ = ["add_arguments", "run", "bench_mrss", "BENCH_METHODS"]
 

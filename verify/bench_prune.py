@@ -1,6 +1,6 @@
 """`slth bench prune`: the subset-sum construction at Pensia scale, and the optimal-mask MIP.
 
-Rows, each in a fresh process (:func:`verify.bench.run_in_child`; ``peak MB`` is the child's
+Rows, each in a fresh process (:func:`verify.runtime.run_in_child`; ``peak MB`` is the child's
 resident peak):
 
 - ``construction``: a target of the given sizes (weights uniform on [-0.46, 0.54], Pensia et
@@ -120,7 +120,7 @@ def _mask_task(hidden: int, structured: bool, seed: int, time_limit: float) -> d
 
 
 def run(args: argparse.Namespace) -> int:
-    from verify.bench import run_in_child
+    from verify.runtime import run_in_child
 
     try:
         sizes = [int(s) for s in args.sizes.split(",")]

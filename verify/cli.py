@@ -2,28 +2,27 @@
 
 Exit codes: 0 success, 2 bad input or usage (one line on stderr, no traceback); verdict
 commands document their own (``slth check``: 0 confirmed, 1 refuted, 3 undecided).
-Each subcommand lives in its own module of :mod:`verify` and exposes ``register(subparsers)``.
+Each subcommand lives in its own module of :mod:`verify`, named in :data:`SUBCOMMAND_MODULES`,
+and exposes ``register(subparsers)``; a command with kinds (``slth bench KIND``, ``slth sweep
+KIND``) names its kind modules in a table (:func:`verify.parser.add_kinds`).
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 from collections.abc import Sequence
 
 from solvers.numbers import InputError
+from verify.parser import EXIT_BAD_INPUT, SlthParser
 
-__all__ = ["main", "SlthParser", "EXIT_BAD_INPUT"]
-
-EXIT_BAD_INPUT = 2
+__all__ = ["main", "build_parser", "SlthParser", "EXIT_BAD_INPUT"]
 
 # Modules of `verify` that contribute subcommands, in the order `slth --help` lists them.
 SUBCOMMAND_MODULES = [
     "verify.solve",
     "verify.cover",
     "verify.sweep",
-    "verify.sweep_mrss",
     "verify.audit",
     "verify.check",
     "verify.truth",
@@ -33,14 +32,6 @@ SUBCOMMAND_MODULES = [
     "verify.bench",
     "verify.demo",
 ]
-
-
-class SlthParser(argparse.ArgumentParser):
-    """argparse with a one-line error and exit code 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        sys.exit(EXIT_BAD_INPUT)
 
 
 def build_parser() -> SlthParser:

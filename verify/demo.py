@@ -166,14 +166,17 @@ def section_prune(out: Path, seed: int) -> dict:
     import contextlib
     import io
 
-    from verify.cli import build_parser
+    from verify import prune
+    from verify.parser import SlthParser
 
     rng = np.random.default_rng(seed + 3)
     target = {"layers": [{"weight": rng.uniform(-0.5, 0.5, (4, 3)).tolist(),
                           "bias": rng.uniform(-0.1, 0.1, 4).tolist()},
                          {"weight": rng.uniform(-0.5, 0.5, (2, 4)).tolist()}]}
     (out / "target.json").write_text(json.dumps(target), encoding="utf-8")
-    args = build_parser().parse_args(["prune", str(out / "target.json"), "--width", "20",
+    parser = SlthParser(prog="slth")
+    prune.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["prune", str(out / "target.json"), "--width", "20",
                                       "--eps", "0.01", "--seed", str(seed), "-o",
                                       str(out / "prune"), "--json"])
     with contextlib.redirect_stdout(io.StringIO()):

@@ -7,7 +7,7 @@ measured probabilities: the best second-moment lower bound max_k E[Z_k]^2 / E[Z_
 :mod:`proofs.moments` for every n (so P >= that curve must hold), the smallest n where it
 reaches 1 - delta, the slides' counting threshold (the smallest n with 2^(n/2) (eps /
 sqrt(n/2))^d >= 1) and d log2(1/eps). Trials and predictions run on the executor of
-:mod:`verify.sweep` (process pool or Dask, resumable); outputs: ``trials.jsonl``,
+:func:`verify.runtime.run_tasks` (process pool or Dask, resumable); outputs: ``trials.jsonl``,
 ``summary.csv``, ``thresholds.json`` and two PNG plots in ``--out``.
 """
 
@@ -27,9 +27,10 @@ from typing import Any
 import numpy as np
 
 from solvers.numbers import InputError, fraction_str, to_fraction
-from verify.sweep import _crossing, _int_range, add_sweep_kind, read_records, run_tasks
+from verify.runtime import read_records, run_tasks
+from verify.sweep_coverage import crossing, int_range
 
-__all__ = ["add_arguments", "run", "register", "mrss_task", "summarize_mrss", "plot_mrss"]
+__all__ = ["add_arguments", "run", "mrss_task", "summarize_mrss", "plot_mrss"]
 
 _VIOLATION_LEVEL = 1e-3
 
@@ -53,7 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _sizes(text: str, d: int) -> list[int]:
-    return list(range(1, 8 * d + 7)) if text == "auto" else _int_range(text)
+    return list(range(1, 8 * d + 7)) if text == "auto" else int_range(text)
 
 
 def _key(spec: dict) -> str:
@@ -139,7 +140,7 @@ def summarize_mrss(records: list[dict], eps_list: list[str], delta: float) -> di
                              "se": math.sqrt(p * (1 - p) / len(errs)), "bound": bound.get(n)})
             thresholds.append({
                 "d": d, "eps": e, "d_log2_inv_eps": d * math.log2(1 / eps),
-                "n50": _crossing(ns, ps, 0.5), "n_delta": _crossing(ns, ps, 1 - delta),
+                "n50": crossing(ns, ps, 0.5), "n_delta": crossing(ns, ps, 1 - delta),
                 "n_pred": None if pred is None else pred["n_pred"],
                 "n_counting": _counting_threshold(d, eps),
                 "bound_violations": [
@@ -271,11 +272,3 @@ def _print(summary: dict[str, Any], result: dict[str, Any]) -> None:
           f"{result['failed']} failed) in {result['seconds']} s")
     for f in result["files"]:
         print(f"wrote {f}")
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    """Nothing to add at the top level: importing this module registers ``slth sweep mrss``."""
-
-
-add_sweep_kind("mrss", add_arguments, run,
-               help="smallest n with P[a subset within eps of z] >= 1 - delta, against d and eps")

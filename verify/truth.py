@@ -50,7 +50,7 @@ from solvers.networks import UNIFORM_GRID_BITS, random_network
 from solvers.numbers import InputError, fraction_str
 from solvers.results import Solution
 from solvers.rss import solve_instance, solve_rss_batch
-from verify.sweep import RunReport, read_records, run_tasks
+from verify.runtime import RunReport, read_records, run_tasks
 
 __all__ = [
     "FAMILIES",
@@ -235,7 +235,7 @@ def generate_truth(family: str, n: int, count: int, output: str | Path, *, seed:
                    progress: bool | None = None) -> RunReport:
     """Write the records of instances 0..count-1 to ``output`` (JSON Lines), resumably.
 
-    Runs on the sweep executor (:func:`verify.sweep.run_tasks`): a local process pool, or a
+    Runs on the sweep executor (:func:`verify.runtime.run_tasks`): a local process pool, or a
     Dask scheduler. Instances already in the file (same family, n, seed and parameters) are
     skipped, so re-running completes the file and never duplicates a record; the rest is cut
     into chunks solved in the workers (100 instances for the batch families, one for
