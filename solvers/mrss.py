@@ -54,9 +54,9 @@ __all__ = [
     "METHODS",
     "mrss_error",
     "solve_mrss",
-    "solve_mrss_instance",
-    "solve_mrss_targets",
-    "sparsest_mrss",
+    "solve_instance",
+    "solve_many_targets",
+    "sparsest_subset",
     "brute_force",
     "count_subsets_within",
     "CubeCoverage",
@@ -294,7 +294,7 @@ class _Engine:
     ) -> None:
         self.inst = inst
         self.scaling = integer_scaling(inst.vectors, targets, inst.norm)
-        # the admissible sizes; sparsest_mrss changes them between sweeps
+        # the admissible sizes; sparsest_subset changes them between sweeps
         self.sizes = inst.size_range()
         self.halves = _HalfLists(self.scaling.rounded, by_size or self.sizes != (0, inst.n))
         self.norm1 = inst.norm == "1"
@@ -407,8 +407,8 @@ def _scale_str(scale: int) -> str:
 # ----------------------------------------------------------------------------- public solvers
 
 
-def solve_mrss_instance(
-    inst: MRSSInstance, method: str = "auto", time_limit: float | None = None
+def solve_instance(
+    inst: MRSSInstance, *, method: str = "auto", time_limit: float | None = None
 ) -> Solution:
     """Solve a validated instance (its main target) with the given method.
 
@@ -418,7 +418,7 @@ def solve_mrss_instance(
     ``optimal``), ``brute`` (n <= 20).
 
     >>> inst = MRSSInstance.create([[1, 2], [2, -1], [-1, 1]], [3, 1], cardinality=2)
-    >>> sol = solve_mrss_instance(inst)
+    >>> sol = solve_instance(inst)
     >>> sol.subset, sol.error, sol.status
     ((0, 1), Fraction(0, 1), 'optimal')
     """
@@ -447,6 +447,7 @@ def solve_mrss(
     *,
     norm: str = "inf",
     cardinality: int | None = None,
+    max_cardinality: int | None = None,
     method: str = "auto",
     time_limit: float | None = None,
 ) -> Solution:
@@ -458,6 +459,7 @@ def solve_mrss(
     target : d numbers.
     norm : ``"inf"`` or ``"1"``.
     cardinality : k for ``|S| = k``, or None for any subset.
+    max_cardinality : k for ``|S| <= k`` (give at most one of the two).
     method : one of :data:`METHODS`.
     time_limit : seconds; when it runs out the best subset so far is returned as ``feasible``.
 
@@ -466,23 +468,25 @@ def solve_mrss(
     >>> solve_mrss([[3, 1], [1, 3], [2, 2]], [4, 4], cardinality=1).error
     Fraction(2, 1)
     """
-    inst = MRSSInstance.create(vectors, target, norm=norm, cardinality=cardinality)
-    return solve_mrss_instance(inst, method=method, time_limit=time_limit)
+    inst = MRSSInstance.create(vectors, target, norm=norm, cardinality=cardinality,
+                               max_cardinality=max_cardinality)
+    return solve_instance(inst, method=method, time_limit=time_limit)
 
 
-def solve_mrss_targets(
+def solve_many_targets(
     vectors: object,
     targets: object,
     *,
     norm: str = "inf",
     cardinality: int | None = None,
+    max_cardinality: int | None = None,
     time_limit: float | None = None,
 ) -> list[Solution]:
     """Solve many targets against the same vectors: the half-lists are built and sorted once.
 
     ``time_limit`` applies to each target.
 
-    >>> [s.error for s in solve_mrss_targets([[1, 0], [0, 1]], [[1, 1], [0, 2]])]
+    >>> [s.error for s in solve_many_targets([[1, 0], [0, 1]], [[1, 1], [0, 2]])]
     [Fraction(0, 1), Fraction(1, 1)]
     """
     if isinstance(targets, (str, bytes, dict)) or not isinstance(targets, (Sequence, np.ndarray)):
@@ -490,7 +494,7 @@ def solve_mrss_targets(
     if len(targets) == 0:
         raise InputError("targets is empty: give at least one target vector")
     inst = MRSSInstance.create(vectors, targets[0], norm=norm, cardinality=cardinality,
-                               targets=targets[1:])
+                               max_cardinality=max_cardinality, targets=targets[1:])
     limit = check_time_limit(time_limit)
     start = time.perf_counter()
     engine = _Engine(inst, [inst.target, *inst.targets])
@@ -502,7 +506,7 @@ def solve_mrss_targets(
     return out
 
 
-def sparsest_mrss(
+def sparsest_subset(
     vectors: object, target: object, eps: object, *, norm: str = "inf"
 ) -> Solution:
     """The smallest subset within ``eps`` of the target (the smallest ticket), exactly.
@@ -510,7 +514,7 @@ def sparsest_mrss(
     Decides the sizes 0, 1, 2, ... in turn (exact sweeps with the window eps); at the first size
     k that has a subset within eps, returns the best subset of size k. ``infeasible`` if none.
 
-    >>> sol = sparsest_mrss([[1, 1], [2, 2], [3, 3]], [3, 3], "1/2")
+    >>> sol = sparsest_subset([[1, 1], [2, 2], [3, 3]], [3, 3], "1/2")
     >>> sol.subset, sol.error, sol.stats["size"]
     ((2,), Fraction(0, 1), 1)
     """
@@ -852,7 +856,7 @@ def cube_covered_2d(vectors: object, eps: object, *, max_points: int = 20_000_00
         if cell is None:
             return CubeVerdict(None, None, None, len(pts))
     witness = (cell[0] * unit, cell[1] * unit)
-    dist = solve_mrss_instance(MRSSInstance(inst.vectors, witness)).error
+    dist = solve_instance(MRSSInstance(inst.vectors, witness)).error
     if dist <= e:  # pragma: no cover - the grown squares make this impossible
         raise AssertionError(f"witness {witness} is within eps: the cover sweep is unsound")
     return CubeVerdict(False, witness, dist, len(pts))
@@ -868,6 +872,9 @@ def _cover_cell(pts: np.ndarray, half: int, box: int) -> tuple[Fraction, Fractio
 
 
 __getattr__ = moved_names(__name__, {
+    "solve_mrss_instance": "solvers.mrss.solve_instance",
+    "solve_mrss_targets": "solvers.mrss.solve_many_targets",
+    "sparsest_mrss": "solvers.mrss.sparsest_subset",
     "MRSSInstance": "solvers.instances.MRSSInstance",
     "NORMS": "solvers.instances.NORMS",
     "IntegerScaling": "solvers.numbers.IntegerScaling",

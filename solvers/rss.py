@@ -61,7 +61,7 @@ __all__ = [
     "BatchResult",
 ]
 
-METHODS = ("auto", "mitm", "bounded", "cpsat", "mip", "brute")
+METHODS = ("auto", "mitm", "bounded", "cpsat", "mip", "mip-scip", "mip-highs", "brute")
 
 #: Largest n for which ``auto`` uses the plain meet-in-the-middle (two lists of 2^22 entries,
 #: about 130 MB); above it the bounded-memory engine is as fast and needs far less memory.
@@ -143,7 +143,8 @@ def solve_instance(
     else:
         from solvers.formulations.rss_mip import solve_rss_mip
 
-        sol = solve_rss_mip(inst, time_limit=time_limit)
+        sol = solve_rss_mip(inst, solver="highs" if method == "mip-highs" else "scip",
+                            time_limit=time_limit)
     return sol.replace(seconds=time.perf_counter() - start, instance_hash=inst.hash())
 
 

@@ -56,12 +56,12 @@ def _instance(n: int, d: int, dist: str, seed: int) -> tuple[np.ndarray, np.ndar
 def _solve_task(n: int, d: int, dist: str, norm: str, k: int | None, seed: int, method: str,
                 time_limit: float) -> dict:
     """One row, in a child process."""
+    from solvers import mrss
     from solvers.instances import MRSSInstance
-    from solvers.mrss import solve_mrss_instance
 
     def solve(X: np.ndarray, z: np.ndarray, kk: int | None):
         inst = MRSSInstance.create(X, z, norm=norm, cardinality=kk)
-        return solve_mrss_instance(inst, method=method, time_limit=time_limit)
+        return mrss.solve_instance(inst, method=method, time_limit=time_limit)
 
     solve(*_instance(6, d, dist, seed + 1), None if k is None else 3)  # load compiled code
     X, z = _instance(n, d, dist, seed)
