@@ -6,7 +6,8 @@ Run: python examples/mrss.py   (about half a minute)
 import numpy as np
 
 from proofs.moments import best_k, enumeration_moments, moments
-from solvers.mrss import cube_coverage, cube_covered_2d, solve_mrss, sparsest_subset
+from solvers.mrss import solve_mrss, sparsest_subset
+from solvers.mrss_cube import cube_coverage, cube_covered_2d
 
 rng = np.random.default_rng(0)
 

@@ -16,14 +16,13 @@ from solvers.instances import MRSSInstance
 from solvers.mrss import (
     brute_force,
     count_subsets_within,
-    cube_coverage,
-    cube_covered_2d,
     mrss_error,
     solve_instance,
     solve_many_targets,
     solve_mrss,
     sparsest_subset,
 )
+from solvers.mrss_cube import cube_coverage, cube_covered_2d
 from solvers.numbers import InputError, integer_scaling
 from verify.cli import main
 
@@ -197,10 +196,10 @@ def test_time_limit_returns_the_best_subset_found():
 
 def test_mitm_with_query_chunks_matches_enumeration(monkeypatch):
     # force the chunked enumeration of the query half on a small instance
-    import solvers.mrss as mrss
+    import solvers.mrss_engine as engine
 
-    monkeypatch.setattr(mrss, "_CHUNK_BITS", 2)
-    monkeypatch.setattr(mrss, "_SLICE", 3)
+    monkeypatch.setattr(engine, "_CHUNK_BITS", 2)
+    monkeypatch.setattr(engine, "_SLICE", 3)
     rng = np.random.default_rng(5)
     X, z = rng.standard_normal((13, 2)), rng.uniform(-1, 1, 2)
     for k in (None, 6):
