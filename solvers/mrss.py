@@ -50,6 +50,8 @@ from solvers.results import Solution
 
 __all__ = [
     "METHODS",
+    "BRUTE_MAX_N",
+    "COUNT_MAX_N",
     "mrss_error",
     "solve_mrss",
     "solve_instance",
@@ -62,8 +64,9 @@ __all__ = [
 #: ``--method`` names of ``slth solve`` for d-dimensional instances.
 METHODS = ("auto", "mitm", "cpsat", "mip", "mip-scip", "mip-highs", "brute")
 
-_BRUTE_MAX_N = 20
-_COUNT_MAX_N = 22
+#: Largest n of the 2^n enumerations: brute force (the reference) and exact counting.
+BRUTE_MAX_N = 20
+COUNT_MAX_N = 22
 
 
 def mrss_error(vectors: object, target: object, subset: object, *, norm: str = "inf") -> Fraction:
@@ -223,8 +226,8 @@ def brute_force(inst: MRSSInstance) -> Solution:
     >>> brute_force(MRSSInstance.create([[1, 0], [0, 1], [1, 1]], ["1/2", 2])).error
     Fraction(1, 2)
     """
-    if inst.n > _BRUTE_MAX_N:
-        raise InputError(f"n is {inst.n}: brute force enumerates 2^n subsets, n <= {_BRUTE_MAX_N}")
+    if inst.n > BRUTE_MAX_N:
+        raise InputError(f"n is {inst.n}: brute force enumerates 2^n subsets, n <= {BRUTE_MAX_N}")
     start = time.perf_counter()
     sc, sums = _exact_sums(inst)
     z = sc.exact_targets[0]
@@ -257,8 +260,8 @@ def count_subsets_within(
     """
     inst = MRSSInstance.create(vectors, target, norm=norm)
     e = check_eps(eps)
-    if inst.n > _COUNT_MAX_N:
-        raise InputError(f"n is {inst.n}: counting enumerates 2^n subsets, n <= {_COUNT_MAX_N}")
+    if inst.n > COUNT_MAX_N:
+        raise InputError(f"n is {inst.n}: counting enumerates 2^n subsets, n <= {COUNT_MAX_N}")
     sc = integer_scaling(inst.vectors, [inst.target], inst.norm)
     sums, sizes = subset_sums(sc.rounded)
     r = np.abs(sc.rounded_targets[0][None, :] - sums)
