@@ -185,7 +185,6 @@ def test_batch_matches_single_solves(kind):
 @pytest.mark.parametrize(
     "values,target,kwargs,fragment",
     [
-        ([], 0, {}, "values is empty"),
         ([1, float("nan")], 0, {}, "values[1] is nan"),
         ([1, float("inf")], 0, {}, "values[1] is inf"),
         ([1, "abc"], 0, {}, "values[1] is 'abc'"),

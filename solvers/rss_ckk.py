@@ -1,0 +1,177 @@
+"""Complete Karmarkar-Karp: an anytime, complete search for exact 1-D subset sum.
+
+Korf's complete Karmarkar-Karp (CKK, Artificial Intelligence 106, 1998) explores, depth
+first, the two ways of combining the two largest numbers of a partition problem: put them on
+opposite sides (replace them by their difference; this first path is the Karmarkar-Karp
+heuristic) or on the same side (their sum). A node whose largest number is at least the sum of
+the rest is a leaf. The first leaves are already near-perfect when n is large compared with
+the values' bit length, and a best difference equal to the exact lattice bound ends the search
+with a proof; otherwise the exhausted tree is the proof.
+
+Subset sum min |t - sum_S v| reduces to partition: flip the negative values (choosing
+-|v| is not choosing |v|, shifting the target by |v|), drop zeros, and add one number
+d = |total - 2t|; the partition difference is then exactly twice the subset-sum error, and the
+subset is read from the side of d.
+
+int64 data run in the compiled kernel :func:`solvers.rss_kernels.ckk_run`; wider integers in
+Python's exact integers (the same search, slower).
+
+>>> complete_karmarkar_karp([8, 7, 6, 5, 4], 15)
+([0, 1], 0, True)
+>>> complete_karmarkar_karp([3, -5, 9], 6)  # 3 - 5 + 9 = 7; no sum is 5 or 6
+([0, 1, 2], 1, True)
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from solvers import rss_kernels as K
+from solvers.numbers import INT64_SAFE
+
+__all__ = ["complete_karmarkar_karp", "ckk_bytes"]
+
+#: Nodes per compiled call between two checks of the deadline.
+_NODES_PER_CALL = 1 << 15
+
+
+def ckk_bytes(n: int) -> int:
+    """Memory of the compiled search on n values: one level of numbers per depth."""
+    m = n + 1
+    return m * m * 12 + m * 32
+
+
+def complete_karmarkar_karp(values: Sequence[int], target: int, lower_bound: int = 0,
+                            deadline: float | None = None) -> tuple[list[int], int, bool]:
+    """The best subset found and its error, and whether it is proven optimal.
+
+    Parameters
+    ----------
+    values, target : exact integers.
+    lower_bound : a proven lower bound on the error (e.g. the lattice bound); reaching it ends
+        the search.
+    deadline : a :func:`time.perf_counter` time; the search stops there with the best so far.
+    """
+    flip = [v < 0 for v in values]
+    t = target + sum(-v for v in values if v < 0)
+    keep = [i for i, v in enumerate(values) if v != 0]
+    items = [abs(values[i]) for i in keep]
+    gap = sum(items) - 2 * t
+    if gap:
+        items.append(abs(gap))
+    best, colour, proven = _search(items, 2 * lower_bound, deadline)
+    if gap > 0:
+        side = {i for i, c in zip(keep, colour, strict=False) if c == colour[-1]}
+    elif gap < 0:
+        side = {i for i, c in zip(keep, colour, strict=False) if c != colour[-1]}
+    else:
+        side = {i for i, c in zip(keep, colour, strict=False) if c == 0}
+    subset = [i for i in range(len(values)) if (i in side) != flip[i] and values[i] != 0]
+    err = abs(target - sum(values[i] for i in subset))
+    return subset, err, proven or err <= lower_bound
+
+
+def _search(items: list[int], lower_bound: int, deadline: float | None
+            ) -> tuple[int, list[int], bool]:
+    """(best difference, colour of each item, proven) for the partition of ``items``."""
+    if not items:
+        return 0, [], True
+    if sum(items) < INT64_SAFE:
+        return _search_compiled(items, lower_bound, deadline)
+    return _search_python(items, lower_bound, deadline)
+
+
+def _search_compiled(items: list[int], lower_bound: int, deadline: float | None
+                     ) -> tuple[int, list[int], bool]:
+    m = len(items)
+    order = sorted(range(m), key=items.__getitem__)
+    vals = np.zeros((m, m), dtype=np.int64)
+    ids = np.zeros((m, m), dtype=np.int32)
+    vals[0] = [items[i] for i in order]
+    ids[0] = order
+    sums = np.zeros(m, dtype=np.int64)
+    sums[0] = sum(items)
+    branch = np.zeros(m, dtype=np.int8)
+    op_parent = np.zeros(m, dtype=np.int32)
+    op_child = np.zeros(m, dtype=np.int32)
+    op_flip = np.zeros(m, dtype=np.int8)
+    colour = np.zeros(m, dtype=np.int8)
+    best_colour = np.zeros(m, dtype=np.int8)
+    state = np.array([0, INT64_SAFE, 0, 0], dtype=np.int64)
+    while True:
+        K.ckk_run(vals, ids, sums, branch, op_parent, op_child, op_flip, colour, best_colour,
+                  state, lower_bound, _NODES_PER_CALL)
+        if state[2] or (deadline is not None and time.perf_counter() > deadline
+                        and state[1] < INT64_SAFE):
+            break
+    return int(state[1]), best_colour.tolist(), bool(state[2])
+
+
+def _search_python(items: list[int], lower_bound: int, deadline: float | None
+                   ) -> tuple[int, list[int], bool]:
+    """The same search as :func:`solvers.rss_kernels.ckk_run` on Python integers."""
+    m = len(items)
+    stack = [sorted((v, i) for i, v in enumerate(items))]
+    sums = [sum(items)]
+    branch = [0]
+    ops: list[tuple[int, int, int]] = []  # ops[L]: (kept item, merged item, opposite sides)
+    best: int | None = None
+    best_colour: list[int] = []
+    nodes = 0
+    while stack:
+        cur = stack[-1]
+        if branch[-1] == 0:
+            nodes += 1
+            if nodes & 1023 == 0 and deadline is not None and best is not None \
+                    and time.perf_counter() > deadline:
+                return best, best_colour, False
+            a, ia = cur[-1]
+            rest = sums[-1] - a
+            if len(cur) == 1 or a >= rest:
+                if best is None or a - rest < best:
+                    best = a - rest
+                    colour = [0] * m
+                    for _, i in cur[:-1]:
+                        colour[i] = 1
+                    for parent, child, opposite in reversed(ops):
+                        colour[child] = colour[parent] ^ opposite
+                    best_colour = colour
+                    if best <= lower_bound:
+                        return best, best_colour, True
+                _pop(stack, sums, branch, ops)
+                continue
+            branch[-1] = 1
+            _push(stack, sums, branch, ops, 1)
+        elif branch[-1] == 1:
+            branch[-1] = 2
+            (a, _), (b, _) = cur[-1], cur[-2]
+            if best is None or (a + b) - (sums[-1] - a - b) < best:
+                _push(stack, sums, branch, ops, 0)
+        else:
+            _pop(stack, sums, branch, ops)
+    assert best is not None
+    return best, best_colour, True
+
+
+def _push(stack: list, sums: list, branch: list, ops: list, opposite: int) -> None:
+    cur = stack[-1]
+    (a, ia), (b, ib) = cur[-1], cur[-2]
+    x = a - b if opposite else a + b
+    child = cur[:-2]
+    bisect.insort(child, (x, ia))
+    ops.append((ia, ib, opposite))
+    stack.append(child)
+    sums.append(sums[-1] - a - b + x)
+    branch.append(0)
+
+
+def _pop(stack: list, sums: list, branch: list, ops: list) -> None:
+    stack.pop()
+    sums.pop()
+    branch.pop()
+    if len(ops) >= len(stack) and ops:
+        ops.pop()
