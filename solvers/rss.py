@@ -259,6 +259,12 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
         if sol.status == "optimal" or not can_end or _expired(deadline):
             return sol
     if n <= MITM_MAX_N or rule is not None:
+        if _mitm_bytes(n) > budget:
+            raise InputError(
+                f"n = {n} values with a cardinality rule: the dynamic program would need "
+                f"{plan.nbytes / 2**30:.3g} GiB ({plan.bits} sums x {plan.layers} sizes) and "
+                f"meet-in-the-middle 2^{n - n // 2} sums per half; no exact engine fits in "
+                f"{budget / 2**30:.3g} GiB")
         return meet_in_the_middle(inst, time_limit=_remaining(deadline))
     return schroeppel_shamir(inst, time_limit=_remaining(deadline), progress=progress)
 

@@ -13,11 +13,18 @@ Subset sum min |t - sum_S v| reduces to partition: flip the negative values (cho
 d = |total - 2t|; the partition difference is then exactly twice the subset-sum error, and the
 subset is read from the side of d.
 
+Before the tree search, a differencing-core phase looks for a partition that meets the bound
+at once (:func:`differenced_core`): rounds of pairwise differencing shrink the numbers until
+the 44 smallest are dense (44 >= their bit length + 3), then Karmarkar-Karp splits the rest
+and an exact meet-in-the-middle over the dense core cancels the remainder. When n is large
+against the bit length (n = 1000 values of 64 bits) the core has many exact solutions and
+the lattice bound is met in milliseconds; its partition otherwise seeds the search's best.
+
 int64 data run in the compiled kernel :func:`solvers.rss_kernels.ckk_run`; wider integers in
 Python's exact integers (the same search, slower).
 
 >>> complete_karmarkar_karp([8, 7, 6, 5, 4], 15)
-([0, 1], 0, True)
+([2, 3, 4], 0, True)
 >>> complete_karmarkar_karp([3, -5, 9], 6)  # 3 - 5 + 9 = 7; no sum is 5 or 6
 ([0, 1, 2], 1, True)
 """
@@ -25,6 +32,7 @@ Python's exact integers (the same search, slower).
 from __future__ import annotations
 
 import bisect
+import heapq
 import time
 from collections.abc import Sequence
 
@@ -33,10 +41,13 @@ import numpy as np
 from solvers import rss_kernels as K
 from solvers.numbers import INT64_SAFE
 
-__all__ = ["complete_karmarkar_karp", "ckk_bytes"]
+__all__ = ["complete_karmarkar_karp", "ckk_bytes", "differenced_core"]
 
 #: Nodes per compiled call between two checks of the deadline.
 _NODES_PER_CALL = 1 << 15
+#: Items of the exact core (two half-lists of 2^22 sums) and the density it needs.
+CORE_SIZE = 44
+CORE_MARGIN = 3
 
 
 def ckk_bytes(n: int) -> int:
@@ -80,13 +91,81 @@ def _search(items: list[int], lower_bound: int, deadline: float | None
     """(best difference, colour of each item, proven) for the partition of ``items``."""
     if not items:
         return 0, [], True
+    seed = differenced_core(items)
+    if seed is not None and seed[0] <= lower_bound:
+        return seed[0], seed[1], True
     if sum(items) < INT64_SAFE:
-        return _search_compiled(items, lower_bound, deadline)
-    return _search_python(items, lower_bound, deadline)
+        return _search_compiled(items, lower_bound, deadline, seed)
+    return _search_python(items, lower_bound, deadline, seed)
 
 
-def _search_compiled(items: list[int], lower_bound: int, deadline: float | None
-                     ) -> tuple[int, list[int], bool]:
+def differenced_core(items: Sequence[int]) -> tuple[int, list[int]]:
+    """A near-perfect partition of non-negative integers: (difference, colour of each item).
+
+    Karmarkar-Karp differencing (the two largest numbers on opposite sides, replaced by their
+    difference) runs until ``CORE_SIZE`` numbers remain or all have at most
+    ``CORE_SIZE - CORE_MARGIN`` bits. Then the c smallest form the core, for the least c whose
+    numbers have at most c - ``CORE_MARGIN`` bits (else c = ``CORE_SIZE``): the
+    others are differenced down to one number D, and the core subset whose sum is closest to
+    (core total + D) / 2 joins the side opposite D (an exact meet-in-the-middle). A dense
+    core has many subsets at every sum near its middle, so D is cancelled exactly.
+
+    >>> differenced_core([10, 7, 6, 5, 4, 3, 3])
+    (0, [0, 1, 1, 0, 0, 1, 1])
+    """
+    if not items:
+        return 0, []
+    heap = [(-v, i) for i, v in enumerate(items)]
+    heapq.heapify(heap)
+    merges: list[tuple[int, int]] = []  # (kept, merged): merged goes opposite kept
+    dense = 1 << (CORE_SIZE - CORE_MARGIN)
+    while len(heap) > CORE_SIZE and -heap[0][0] > dense:
+        _difference_top(heap, merges)
+    ascending = sorted(heap, key=lambda e: -e[0])
+    size = min(len(ascending), CORE_SIZE)  # the smallest dense core is the fastest
+    size = next((c for c in range(CORE_MARGIN + 1, size)
+                 if -ascending[c - 1][0] >> (c - CORE_MARGIN) == 0), size)
+    core, rest = ascending[:size], ascending[size:]
+    heapq.heapify(rest)
+    while len(rest) > 1:
+        _difference_top(rest, merges)
+    heavy, root = (-rest[0][0], rest[0][1]) if rest else (0, -1)
+    cvals = [-e[0] for e in core]
+    side = [0] * len(items)
+    if 2 * sum(cvals) < INT64_SAFE:
+        h = len(core) // 2
+        vals = np.array([2 * v for v in cvals], dtype=np.int64)
+        A, Am = K.half_sums(vals[:h])
+        B, Bm = K.half_sums(vals[h:])
+        want = heavy + sum(cvals)  # core subset S opposite D: difference D + core - 2 S
+        _, i, j = K.closest_pair(A, B, np.int64(min(want, 2 * sum(cvals))))
+        chosen = int(Am[i]) | int(Bm[j]) << h
+        for k, (_, item) in enumerate(core):
+            side[item] = chosen >> k & 1
+    else:  # too wide for the compiled core: finish the differencing
+        heap = [*core, *([(-heavy, root)] if rest else [])]
+        heapq.heapify(heap)
+        while len(heap) > 1:
+            _difference_top(heap, merges)
+        side[heap[0][1]] = 0
+        root = -1
+    if root >= 0:
+        side[root] = 0
+    for kept, merged in reversed(merges):
+        side[merged] = side[kept] ^ 1
+    zero = sum(v for v, c in zip(items, side, strict=True) if c == 0)
+    return abs(sum(items) - 2 * zero), side
+
+
+def _difference_top(heap: list[tuple[int, int]], merges: list[tuple[int, int]]) -> None:
+    a, ia = heapq.heappop(heap)
+    b, ib = heapq.heappop(heap)
+    merges.append((ia, ib))
+    heapq.heappush(heap, (a - b, ia))
+
+
+def _search_compiled(items: list[int], lower_bound: int, deadline: float | None,
+                     seed: tuple[int, list[int]] | None) -> tuple[int, list[int], bool]:
     m = len(items)
     order = sorted(range(m), key=items.__getitem__)
     vals = np.zeros((m, m), dtype=np.int64)
@@ -101,7 +180,9 @@ def _search_compiled(items: list[int], lower_bound: int, deadline: float | None
     op_flip = np.zeros(m, dtype=np.int8)
     colour = np.zeros(m, dtype=np.int8)
     best_colour = np.zeros(m, dtype=np.int8)
-    state = np.array([0, INT64_SAFE, 0, 0], dtype=np.int64)
+    state = np.array([0, INT64_SAFE if seed is None else seed[0], 0, 0], dtype=np.int64)
+    if seed is not None:
+        best_colour[:] = seed[1]
     while True:
         K.ckk_run(vals, ids, sums, branch, op_parent, op_child, op_flip, colour, best_colour,
                   state, lower_bound, _NODES_PER_CALL)
@@ -111,16 +192,15 @@ def _search_compiled(items: list[int], lower_bound: int, deadline: float | None
     return int(state[1]), best_colour.tolist(), bool(state[2])
 
 
-def _search_python(items: list[int], lower_bound: int, deadline: float | None
-                   ) -> tuple[int, list[int], bool]:
+def _search_python(items: list[int], lower_bound: int, deadline: float | None,
+                   seed: tuple[int, list[int]] | None) -> tuple[int, list[int], bool]:
     """The same search as :func:`solvers.rss_kernels.ckk_run` on Python integers."""
     m = len(items)
     stack = [sorted((v, i) for i, v in enumerate(items))]
     sums = [sum(items)]
     branch = [0]
     ops: list[tuple[int, int, int]] = []  # ops[L]: (kept item, merged item, opposite sides)
-    best: int | None = None
-    best_colour: list[int] = []
+    best, best_colour = seed if seed is not None else (None, [])
     nodes = 0
     while stack:
         cur = stack[-1]
