@@ -130,8 +130,8 @@ def closest_pair(A, B, t):
 def collect_candidates(A, B, t, thresh, cap, out_i, out_j):
     """Every pair with |t - (A[i] + B[j])| <= thresh (as computed), up to ``cap`` of them.
 
-    Returns the number of such pairs (which may exceed ``cap``; then only the first ``cap``
-    are stored in out_i / out_j).
+    Returns the number of such pairs, or cap + 1 as soon as there are more than ``cap`` (then
+    only the first ``cap`` are stored in out_i / out_j).
     """
     count = 0
     nb = B.shape[0]
@@ -149,9 +149,10 @@ def collect_candidates(A, B, t, thresh, cap, out_i, out_j):
             lo -= 1
         for j in range(lo, hi):
             if abs(t - (A[i] + B[j])) <= thresh:
-                if count < cap:
-                    out_i[count] = i
-                    out_j[count] = j
+                if count == cap:
+                    return cap + 1
+                out_i[count] = i
+                out_j[count] = j
                 count += 1
     return count
 
