@@ -483,21 +483,38 @@ def meet_in_the_middle(inst: RSSInstance, *, time_limit: float | None = None) ->
     rule = _size_rule(inst)
     if sc.fits_int64:
         vals = np.array(sc.values, dtype=np.int64)
-        A, Am = K.half_sums(vals[:h])
-        B, Bm = K.half_sums(vals[h:])
         t = np.int64(sc.target)
         if rule is None:
+            A = K.sorted_subset_sums(vals[:h])
+            B = K.sorted_subset_sums(vals[h:])
             _, i, j = K.closest_pair(A, B, t)
-        else:
-            found, _, i, j = K.closest_pair_by_size(A, Am, B, Bm, t, rule[0], rule[1])
-            if not found:
-                return Solution("infeasible", method="mitm",
-                                proof="no subset satisfies the cardinality rule")
+            subset = _subset_with_sum(vals[:h], int(A[i])) + _subset_with_sum(vals[h:], int(B[j]), h)
+            return _solution(inst, subset, "mitm",
+                             f"exhaustive meet-in-the-middle on exact int64 data (scale {sc.scale})",
+                             {"half_sizes": [len(A), len(B)], "arithmetic": "int64"})
+        A, Am = K.half_sums(vals[:h])
+        B, Bm = K.half_sums(vals[h:])
+        found, _, i, j = K.closest_pair_by_size(A, Am, B, Bm, t, rule[0], rule[1])
+        if not found:
+            return Solution("infeasible", method="mitm",
+                            proof="no subset satisfies the cardinality rule")
         subset = _bits(Am[i]) + _bits(Bm[j], h)
         return _solution(inst, subset, "mitm",
                          f"exhaustive meet-in-the-middle on exact int64 data (scale {sc.scale})",
                          {"half_sizes": [len(A), len(B)], "arithmetic": "int64"})
     return _mitm_float_then_exact(inst, sc, deadline)
+
+
+def _subset_with_sum(vals: np.ndarray, s: int, offset: int = 0) -> list[int]:
+    """Indices (plus ``offset``) of a subset of ``vals`` summing to s, which one does.
+
+    A meet-in-the-middle within the half: two lists of 2^(h/2) sums with masks.
+    """
+    q = len(vals) // 2
+    P, Pm = K.half_sums(vals[:q])
+    Q, Qm = K.half_sums(vals[q:])
+    i, j = _pair_with_sum(P, Q, s)
+    return _bits(Pm[i], offset) + _bits(Qm[j], offset + q)
 
 
 def _size_splits(Am: np.ndarray, Bm: np.ndarray, rule: tuple[int, bool] | None):

@@ -18,6 +18,7 @@ from numba import njit
 __all__ = [
     "half_sums",
     "half_sums_into",
+    "sorted_subset_sums",
     "closest_pair",
     "collect_candidates",
     "popcount",
@@ -97,6 +98,45 @@ def half_sums_into(vals, sums, masks, tmp_s, tmp_m):
         sums, tmp_s = tmp_s, sums
         masks, tmp_m = tmp_m, masks
     return sums[:length], masks[:length]
+
+
+@njit(cache=True)
+def sorted_subset_sums(vals):
+    """:func:`half_sums` without the masks: half the memory traffic, about twice as fast.
+
+    The merge is written without a data-dependent branch on the stored value, which the
+    compiler turns into conditional moves. The subset behind one sum is recovered afterwards
+    (see ``solvers.rss``).
+    """
+    size = 1 << vals.shape[0]
+    sums = np.empty(size, dtype=vals.dtype)
+    tmp = np.empty(size, dtype=vals.dtype)
+    sums[0] = 0
+    length = 1
+    for i in range(vals.shape[0]):
+        v = vals[i]
+        a = 0
+        b = 0
+        k = 0
+        while a < length and b < length:
+            x = sums[a]
+            y = sums[b] + v
+            take = x <= y
+            tmp[k] = x if take else y
+            a += take
+            b += 1 - take
+            k += 1
+        while a < length:
+            tmp[k] = sums[a]
+            a += 1
+            k += 1
+        while b < length:
+            tmp[k] = sums[b] + v
+            b += 1
+            k += 1
+        length *= 2
+        sums, tmp = tmp, sums
+    return sums
 
 
 @njit(cache=True)
