@@ -48,6 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--batch", type=int, default=0, metavar="M",
                    help="also time M independent n=21 instances (the per-weight SLTH workload)")
+    r.add_argument("--peers", action="store_true",
+                   help="instead: integer workloads against numberpartitioning and prtpy "
+                        "(the optional extra 'peers'; see verify.bench_peers)")
+    r.add_argument("--workloads", nargs="+", metavar="W",
+                   help="with --peers: the workloads to run (default: all)")
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=run)
     for name, module in OTHER_KINDS.items():
@@ -76,14 +81,15 @@ def _child(fn: Callable[..., dict], kwargs: dict, queue: Any) -> None:
     queue.put(out)
 
 
-def run_in_child(fn: Callable[..., dict], kwargs: dict, time_limit: float) -> dict:
+def run_in_child(fn: Callable[..., dict], kwargs: dict, time_limit: float,
+                 grace: float = 30) -> dict:
     """Run ``fn(**kwargs)`` in a fresh process; return its dict plus seconds and peak_mb.
 
     ``seconds`` is the child's own ``solve_seconds`` when it reports one (the solve alone,
     without imports and compilation), else the whole call.
 
-    A child still running at ``time_limit`` plus a grace period is terminated and reported
-    with ``"timeout": True``.
+    A child still running at ``time_limit`` plus ``grace`` seconds (imports, compilation) is
+    terminated and reported with ``"timeout": True``.
     """
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
@@ -91,7 +97,7 @@ def run_in_child(fn: Callable[..., dict], kwargs: dict, time_limit: float) -> di
     start = time.perf_counter()
     proc.start()
     try:
-        out = queue.get(timeout=time_limit + 30)
+        out = queue.get(timeout=time_limit + grace)
     except Exception:
         proc.terminate()
         out = {"timeout": True, "seconds": time.perf_counter() - start}
@@ -201,6 +207,10 @@ def _table(rows: list[dict]) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.time_limit <= 0:
         raise InputError(f"--time-limit is {args.time_limit}: expected seconds > 0")
+    if args.peers:
+        from verify.bench_peers import run_peers
+
+        return run_peers(args)
     if any(n < 1 or n > 64 for n in args.n):
         raise InputError(f"--n is {args.n}: sizes must be between 1 and 64")
     methods = list(dict.fromkeys(["auto", *args.methods]))
