@@ -67,7 +67,7 @@ from solvers.numbers import (
 )
 from solvers.results import Solution
 from solvers.rss_bounds import lattice_lower_bound
-from solvers.rss_ckk import ckk_bytes, complete_karmarkar_karp
+from solvers.rss_ckk import balanced_pairs, ckk_bytes, complete_karmarkar_karp
 from solvers.rss_dp import DPPlan, dp_plan, solve_dp
 
 __all__ = [
@@ -241,6 +241,21 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
     n = inst.n
     plan = dp_plan(sc.values, rule)
     exhaustive = _mitm_seconds(n, sc.fits_int64)
+    cheap = plan.nbytes <= budget and plan.seconds <= min(exhaustive, 0.25)
+    if rule is not None and not rule[1] and abs(2 * rule[0] - n) <= 1 and n > 2 and not cheap:
+        # a balanced split: one value of each neighbouring pair, the gaps solved by CKK; all
+        # the time when no exact engine fits, else a share before the exact engine
+        exact_fits = plan.nbytes <= budget or _mitm_bytes(n) <= budget
+        share = time.perf_counter() + (1.0 if deadline is None else (deadline - start) / 4)
+        share = share if deadline is None else min(share, deadline) if exact_fits else deadline
+        subset, err, proven = balanced_pairs(sc.values, sc.target, rule[0], bound, share)
+        if proven:
+            return _solution(inst, subset, "pairs",
+                             "one value of each neighbouring pair, the gaps by complete "
+                             f"Karmarkar-Karp: meets the exact lattice lower bound {bound} "
+                             f"(scale {sc.scale})")
+        if guess is None or sc.subset_error(subset) < sc.subset_error(guess.subset):
+            guess = Solution("feasible", subset=tuple(subset))
     if plan.nbytes <= budget and (plan.seconds <= exhaustive or n > MITM_MAX_N):
         return _dp_solution(inst, sc, plan, bound, deadline, guess)
     # exhaustive engines that can end: int64 Schroeppel-Shamir to n = 64, exact integers to 40
@@ -260,11 +275,15 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
             return sol
     if n <= MITM_MAX_N or rule is not None:
         if _mitm_bytes(n) > budget:
+            if deadline is not None and guess is not None:
+                return _timed_out(inst, guess.subset, "auto", Fraction(bound, sc.scale),
+                                  "no exact engine fits in memory: the best subset found, "
+                                  "exact lattice lower bound")
             raise InputError(
                 f"n = {n} values with a cardinality rule: the dynamic program would need "
                 f"{plan.nbytes / 2**30:.3g} GiB ({plan.bits} sums x {plan.layers} sizes) and "
                 f"meet-in-the-middle 2^{n - n // 2} sums per half; no exact engine fits in "
-                f"{budget / 2**30:.3g} GiB")
+                f"{budget / 2**30:.3g} GiB (with time_limit, the best subset found is returned)")
         return meet_in_the_middle(inst, time_limit=_remaining(deadline))
     return schroeppel_shamir(inst, time_limit=_remaining(deadline), progress=progress)
 

@@ -41,7 +41,7 @@ import numpy as np
 from solvers import rss_kernels as K
 from solvers.numbers import INT64_SAFE
 
-__all__ = ["complete_karmarkar_karp", "ckk_bytes", "differenced_core"]
+__all__ = ["complete_karmarkar_karp", "ckk_bytes", "differenced_core", "balanced_pairs"]
 
 #: Nodes per compiled call between two checks of the deadline.
 _NODES_PER_CALL = 1 << 15
@@ -84,6 +84,34 @@ def complete_karmarkar_karp(values: Sequence[int], target: int, lower_bound: int
     subset = [i for i in range(len(values)) if (i in side) != flip[i] and values[i] != 0]
     err = abs(target - sum(values[i] for i in subset))
     return subset, err, proven or err <= lower_bound
+
+
+def balanced_pairs(values: Sequence[int], target: int, k: int, lower_bound: int,
+                   deadline: float | None = None) -> tuple[list[int], int, bool]:
+    """A subset of exactly k values (|2k - n| <= 1) near ``target``, and whether it is optimal.
+
+    The values are sorted and paired with their neighbours; the subset takes one value of
+    each pair (the leftover of an odd n joins it when k = (n + 1) / 2). Taking the larger
+    instead of the smaller adds their gap, so this is an unconstrained subset sum over the
+    gaps, solved by :func:`complete_karmarkar_karp`. It explores only these subsets, so
+    optimality is claimed only when the error meets ``lower_bound`` (a proven bound for the
+    cardinality problem, e.g. the lattice bound).
+
+    >>> balanced_pairs([8, 7, 6, 5, 4, 3, 3, 2], 19, 4, 0)  # 7 + 5 + 4 + 3
+    ([1, 3, 4, 5], 0, True)
+    """
+    n = len(values)
+    order = sorted(range(n), key=values.__getitem__)
+    left = order[:n % 2]
+    pairs = list(zip(order[n % 2::2], order[n % 2 + 1::2], strict=True))
+    base = sum(values[lo] for lo, _ in pairs) + (sum(values[i] for i in left) if 2 * k > n else 0)
+    gaps = [values[hi] - values[lo] for lo, hi in pairs]
+    take, _, _ = complete_karmarkar_karp(gaps, target - base, lower_bound, deadline)
+    chosen = set(take)
+    subset = sorted([hi if p in chosen else lo for p, (lo, hi) in enumerate(pairs)]
+                    + (left if 2 * k > n else []))
+    err = abs(target - sum(values[i] for i in subset))
+    return subset, err, err <= lower_bound
 
 
 def _search(items: list[int], lower_bound: int, deadline: float | None

@@ -43,7 +43,7 @@ from solvers.rss_bounds import admissible_sizes
 __all__ = ["DPPlan", "dp_plan", "solve_dp", "DP_WORD_OPS_PER_SECOND"]
 
 #: Word operations per second of the bitset kernel on one core (measured; used for planning).
-DP_WORD_OPS_PER_SECOND = 1.5e9
+DP_WORD_OPS_PER_SECOND = 5e8
 #: Bitset work handed to one compiled call between two checks of the time limit.
 _CHUNK_OPS = 2e7
 
@@ -135,12 +135,14 @@ def solve_dp(plan: DPPlan, target: int, deadline: float | None = None
     tmp = np.empty(plan.words, dtype=np.uint64)
     reach[0, (-plan.low) >> 6] = np.uint64(1) << np.uint64((-plan.low) & 63)
     shifts = np.array(plan.shifts, dtype=np.int64)
+    rule = plan.cardinality
+    need = rule[0] if rule is not None and not rule[1] else 0
     per_item = max(plan.layers * plan.words, 1)
     chunk = max(1, int(_CHUNK_OPS // per_item))
     for start in range(0, n, chunk):
         if deadline is not None and time.perf_counter() > deadline:
             return None
-        K.dp_extend(reach, first, shifts, start, min(start + chunk, n), plan.by_size, tmp)
+        K.dp_extend(reach, first, shifts, start, min(start + chunk, n), plan.by_size, need, tmp)
     best: tuple[int, int, int] | None = None  # (error, layer, bit)
     layers = admissible_sizes(n, plan.cardinality) if plan.by_size else [0]
     for c in layers:

@@ -405,7 +405,7 @@ def _shift_or(src, dst, first, d, item):
 
 
 @njit(cache=True)
-def dp_extend(reach, first, shifts, start, stop, by_size, tmp):
+def dp_extend(reach, first, shifts, start, stop, by_size, need, tmp):
     """Add items start..stop-1 to the reachable-sum bitsets ``reach`` (layers x words).
 
     Without ``by_size``, bit j of ``reach[0]`` says some subset of the items so far sums to the
@@ -413,16 +413,18 @@ def dp_extend(reach, first, shifts, start, stop, by_size, tmp):
     c items. ``first[c, j]`` records the item that first reached (c, j): its predecessor
     (c - 1, j - shifts[item]) was reached by an earlier item, which is what makes the subset
     recoverable by walking back. ``tmp`` is one layer of scratch (0/1 knapsack: an item is
-    added to the sums as they were before it).
+    added to the sums as they were before it). With ``need`` = k > 0 only size k is wanted,
+    so sizes that the remaining items can no longer lift to k are skipped.
     """
     L = reach.shape[0]
+    n = shifts.shape[0]
     for i in range(start, stop):
         d = shifts[i]
         if not by_size:
             tmp[:] = reach[0]
             _shift_or(tmp, reach[0], first[0], d, i)
         else:
-            for c in range(min(i + 1, L - 1), 0, -1):
+            for c in range(min(i + 1, L - 1), max(0, need - (n - i)), -1):
                 _shift_or(reach[c - 1], reach[c], first[c], d, i)
 
 

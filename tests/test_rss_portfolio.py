@@ -21,7 +21,7 @@ from solvers.rss import (
     solve_rss,
 )
 from solvers.rss_bounds import lattice_lower_bound
-from solvers.rss_ckk import complete_karmarkar_karp, differenced_core
+from solvers.rss_ckk import balanced_pairs, complete_karmarkar_karp, differenced_core
 from solvers.rss_dp import dp_plan, solve_dp
 
 
@@ -205,3 +205,23 @@ def test_ckk_agrees_with_wide_python_search():
         target = int(rng.integers(0, 300)) * 2**64
         subset, err, proven = complete_karmarkar_karp(vals, target)
         assert proven and err == optimum(vals, target)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 500), min_size=1, max_size=11), st.integers(0, 3000), st.data())
+def test_balanced_pairs_keep_the_size_and_prove_only_the_optimum(vals, target, data):
+    n = len(vals)
+    k = data.draw(st.sampled_from(sorted({n // 2, (n + 1) // 2})))
+    bound = lattice_lower_bound(vals, target, (k, False))
+    subset, err, proven = balanced_pairs(vals, target, k, bound)
+    assert len(subset) == k and err == abs(target - sum(vals[i] for i in subset))
+    if proven:
+        assert err == optimum(vals, target, [k])
+
+
+def test_balanced_partition_of_wide_values_is_proven_by_pairs():
+    rng = np.random.default_rng(15)
+    vals = [int(x) for x in rng.integers(0, 2**63, 1000, dtype=np.uint64)]
+    sol = solve_rss(vals, Fraction(sum(vals), 2), cardinality=500, time_limit=60)
+    assert sol.status == "optimal" and sol.method == "pairs" and len(sol.subset) == 500
+    assert sol.error == Fraction(sum(vals) % 2, 2)
