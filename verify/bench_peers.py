@@ -50,6 +50,8 @@ WORKLOADS: dict[str, tuple[str, tuple[str, ...]]] = {
                          ("prtpy-cbldm",)),
     "balanced-40x32b": ("balanced partition (|S| = 20), n = 40, values < 2^32",
                         ("prtpy-cbldm",)),
+    "balanced-800x64b": ("balanced partition (|S| = 400), n = 800, values < 2^64",
+                         ("prtpy-cbldm",)),
     "evenodd-50": ("even-odd (Pisinger): even values < 10^6, odd target, n = 50",
                    ("prtpy-hs",)),
     "todd-30": ("Todd (Pisinger): 2^(k+n+1) + 2^(k+j) + 1, n = 30", ("prtpy-hs",)),
@@ -95,6 +97,9 @@ def make_instance(name: str, seed: int) -> tuple[list, object, int | None]:
     elif name == "balanced-40x32b":
         vals = ints(40, 32)
         half = 20
+    elif name == "balanced-800x64b":
+        vals = ints(800, 64)
+        half = 400
     elif name == "evenodd-50":
         vals = [2 * int(x) for x in rng.integers(1, 5 * 10**5, 50)]
         return vals, sum(vals) // 2 | 1, None
