@@ -27,6 +27,8 @@ def test_peer_answers_are_scored_exactly_by_their_values():
 
 
 def test_bench_peers_rows(capsys):
+    pytest.importorskip("prtpy")  # the optional extra 'peers'
+    pytest.importorskip("numberpartitioning")
     assert main(["bench", "rss", "--peers", "--workloads", "todd-30", "--time-limit", "20",
                  "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
