@@ -255,7 +255,7 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
     if rule is not None and not rule[1] and abs(2 * rule[0] - n) <= 1 and n > 2:
         # a balanced split: one value of each neighbouring pair, the gaps solved by CKK; all
         # the time when no exact engine can end, else a share before the exact engine
-        limit = deadline if planned == math.inf else start + min(1.0, quarter)
+        limit = deadline if planned == math.inf else start + min(planned, quarter)
         subset, err, proven = balanced_pairs(sc.values, sc.target, rule[0], bound, limit)
         if proven:
             return _solution(inst, subset, "pairs",
