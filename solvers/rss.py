@@ -100,6 +100,8 @@ BIGINT_MAX_N = 40
 #: ``auto`` runs complete Karmarkar-Karp first when n exceeds the values' bit length (after
 #: division by their gcd) by this margin: then near-perfect subsets abound.
 CKK_MARGIN = 8
+#: Largest n for which ``auto`` starts from the greedy subset.
+GREEDY_MAX_N = 5000
 
 Progress = Callable[[float], None]
 
@@ -200,17 +202,17 @@ def _expired(deadline: float | None) -> bool:
 
 def _mitm_bytes(n: int) -> float:
     # two half-lists of sums and masks, each with a merge buffer of the same size
-    return 2 * 4 * 8 * 2.0 ** (n - n // 2)
+    return 2 * 4 * 8 * 2.0 ** min(n - n // 2, 1000)
 
 
 def _bounded_bytes(n: int, window: int) -> float:
-    return 4 * 4 * 8 * 2.0 ** (n - n // 2 - (n - n // 2) // 2) + 6 * 8 * window
+    return 4 * 4 * 8 * 2.0 ** min(n - n // 2 - (n - n // 2) // 2, 1000) + 6 * 8 * window
 
 
 def _mitm_seconds(n: int, fits: bool) -> float:
     """Planned time of the exhaustive engines (an estimate that steers ``auto``)."""
     per_sum = 1.5e-8 if fits else 2e-6
-    return per_sum * 2.0 ** (n / 2) * (1 if n <= MITM_MAX_N else 4)
+    return per_sum * 2.0 ** min(n / 2, 1000) * (1 if n <= MITM_MAX_N else 4)
 
 
 def _timed_out(inst: RSSInstance, subset: Sequence[int], method: str, lower_bound: Fraction,
@@ -233,8 +235,9 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
         return meet_in_the_middle(inst)
     rule = _size_rule(inst)
     bound = lattice_lower_bound(sc.values, sc.target, rule)
-    guess = greedy_instance(inst)
-    if guess.status == "infeasible" or guess.subset is None:
+    # the greedy's list deletions cost O(n^2): past a few thousand values it waits for a timeout
+    guess = greedy_instance(inst) if n <= GREEDY_MAX_N else None
+    if guess is None or guess.status == "infeasible" or guess.subset is None:
         guess = None
     elif sc.subset_error(guess.subset) <= bound:
         return _solution(inst, guess.subset, "greedy",
@@ -264,12 +267,12 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
                              f"(scale {sc.scale})")
         if guess is None or sc.subset_error(subset) < sc.subset_error(guess.subset):
             guess = Solution("feasible", subset=tuple(subset))
-    if rule is None and ckk_bytes(n) <= budget and (
-            planned == math.inf or (planned > 0.5 and _many_near_perfect(sc))):
+    if rule is None and (planned == math.inf or (planned > 0.5 and _many_near_perfect(sc))):
         # near-perfect subsets abound: the anytime search may meet the lattice bound long
-        # before an exact engine ends; it gets as long as that engine would take
+        # before an exact engine ends; it gets as long as that engine would take (beyond
+        # its memory, only its O(n) differencing core runs)
         limit = deadline if planned == math.inf else start + min(planned, quarter)
-        sol = _ckk_solution(inst, sc, bound, limit)
+        sol = _ckk_solution(inst, sc, bound, limit, search=ckk_bytes(n) <= budget)
         if sol.status == "optimal" or planned == math.inf or _expired(deadline):
             return sol
     if dp_fits and (plan.seconds <= exhaustive or not can_end):
@@ -416,14 +419,16 @@ def complete_karmarkar_karp_search(inst: RSSInstance, *, time_limit: float | Non
     return _ckk_solution(inst, sc, bound, _deadline(time_limit, time.perf_counter()))
 
 
-def _ckk_solution(inst: RSSInstance, sc: _Scaled, bound: int, deadline: float | None
-                  ) -> Solution:
-    subset, err, proven = complete_karmarkar_karp(sc.values, sc.target, bound, deadline)
+def _ckk_solution(inst: RSSInstance, sc: _Scaled, bound: int, deadline: float | None,
+                  search: bool = True) -> Solution:
+    subset, err, proven = complete_karmarkar_karp(sc.values, sc.target, bound, deadline,
+                                                  search)
     arithmetic = "int64" if sum(map(abs, sc.values)) + abs(sc.target) < INT64_SAFE else "bigint"
     stats = {"lattice_bound": str(Fraction(bound, sc.scale)), "arithmetic": arithmetic}
     if not proven:
+        why = "time limit" if search else "no memory for the search tree after the core"
         return _timed_out(inst, subset, "ckk", Fraction(bound, sc.scale),
-                          "time limit in complete Karmarkar-Karp: best subset so far, exact "
+                          f"{why} in complete Karmarkar-Karp: best subset so far, exact "
                           "lattice lower bound", stats)
     why = ("meets the exact lattice lower bound" if err <= bound
            else "is the best of the exhausted search tree")
@@ -442,7 +447,7 @@ def brute_force(inst: RSSInstance) -> Solution:
     """
     if inst.n > BRUTE_MAX_N:
         raise InputError(f"method 'brute' enumerates 2^n subsets: n = {inst.n} exceeds {BRUTE_MAX_N}")
-    need, budget = 5 * 8 * 2.0 ** inst.n, memory_budget()  # sums, errors, masks, sizes
+    need, budget = 5 * 8 * 2.0 ** inst.n, memory_budget()  # sums, errors, masks, sizes (n <= 30)
     if need > budget:
         raise _refuse_memory(f"method 'brute' on n = {inst.n}", need, budget, "use method 'auto'")
     sc = _Scaled.of(inst)
