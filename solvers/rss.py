@@ -259,7 +259,8 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
         # a balanced split: one value of each neighbouring pair, the gaps solved by CKK; all
         # the time when no exact engine can end, else a share before the exact engine
         limit = deadline if planned == math.inf else start + min(planned, quarter)
-        subset, err, proven = balanced_pairs(sc.values, sc.target, rule[0], bound, limit)
+        subset, err, proven = balanced_pairs(sc.values, sc.target, rule[0], bound, limit,
+                                             search=ckk_bytes(n // 2) <= budget)
         if proven:
             return _solution(inst, subset, "pairs",
                              "one value of each neighbouring pair, the gaps by complete "

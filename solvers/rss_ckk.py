@@ -90,13 +90,15 @@ def complete_karmarkar_karp(values: Sequence[int], target: int, lower_bound: int
 
 
 def balanced_pairs(values: Sequence[int], target: int, k: int, lower_bound: int,
-                   deadline: float | None = None) -> tuple[list[int], int, bool]:
+                   deadline: float | None = None, search: bool = True
+                   ) -> tuple[list[int], int, bool]:
     """A subset of exactly k values (|2k - n| <= 1) near ``target``, and whether it is optimal.
 
     The values are sorted and paired with their neighbours; the subset takes one value of
     each pair (the leftover of an odd n joins it when k = (n + 1) / 2). Taking the larger
     instead of the smaller adds their gap, so this is an unconstrained subset sum over the
-    gaps, solved by :func:`complete_karmarkar_karp`. It explores only these subsets, so
+    gaps, solved by :func:`complete_karmarkar_karp` (``search`` as there). It explores only
+    these subsets, so
     optimality is claimed only when the error meets ``lower_bound`` (a proven bound for the
     cardinality problem, e.g. the lattice bound).
 
@@ -109,7 +111,7 @@ def balanced_pairs(values: Sequence[int], target: int, k: int, lower_bound: int,
     pairs = list(zip(order[n % 2::2], order[n % 2 + 1::2], strict=True))
     base = sum(values[lo] for lo, _ in pairs) + (sum(values[i] for i in left) if 2 * k > n else 0)
     gaps = [values[hi] - values[lo] for lo, hi in pairs]
-    take, _, _ = complete_karmarkar_karp(gaps, target - base, lower_bound, deadline)
+    take, _, _ = complete_karmarkar_karp(gaps, target - base, lower_bound, deadline, search)
     chosen = set(take)
     subset = sorted([hi if p in chosen else lo for p, (lo, hi) in enumerate(pairs)]
                     + (left if 2 * k > n else []))
