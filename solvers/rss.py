@@ -15,7 +15,7 @@ Engines (all exact, all returning :class:`solvers.results.Solution`):
 - ``cpsat`` / ``mip``: the OR-Tools formulations of :mod:`solvers.formulations`.
 
 ``auto`` is a portfolio chosen by the instance's exact structure: with no values the empty
-subset; an exact hit of the lattice bound by the greedy ends at once; otherwise the dynamic
+subset; up to 30 values within int64 the meet-in-the-middle; an exact hit of the lattice bound by the greedy ends at once; otherwise the dynamic
 program when its planned range fits the memory budget and beats the exponential engines,
 complete Karmarkar-Karp when n is large compared with the values' bit length (near-perfect
 subsets abound and the lattice bound proves them), then meet-in-the-middle (n <= 44) or
@@ -100,6 +100,8 @@ BIGINT_MAX_N = 40
 #: ``auto`` runs complete Karmarkar-Karp first when n exceeds the values' bit length (after
 #: division by their gcd) by this margin: then near-perfect subsets abound.
 CKK_MARGIN = 8
+#: Largest n for which ``auto`` starts from the greedy subset.
+GREEDY_MAX_N = 5000
 
 Progress = Callable[[float], None]
 
@@ -201,17 +203,17 @@ def _expired(deadline: float | None) -> bool:
 
 def _mitm_bytes(n: int) -> float:
     # two half-lists of sums and masks, each with a merge buffer of the same size
-    return 2 * 4 * 8 * 2.0 ** (n - n // 2)
+    return 2 * 4 * 8 * 2.0 ** min(n - n // 2, 1000)
 
 
 def _bounded_bytes(n: int, window: int) -> float:
-    return 4 * 4 * 8 * 2.0 ** (n - n // 2 - (n - n // 2) // 2) + 6 * 8 * window
+    return 4 * 4 * 8 * 2.0 ** min(n - n // 2 - (n - n // 2) // 2, 1000) + 6 * 8 * window
 
 
 def _mitm_seconds(n: int, fits: bool) -> float:
     """Planned time of the exhaustive engines (an estimate that steers ``auto``)."""
     per_sum = 1.5e-8 if fits else 2e-6
-    return per_sum * 2.0 ** (n / 2) * (1 if n <= MITM_MAX_N else 4)
+    return per_sum * 2.0 ** min(n / 2, 1000) * (1 if n <= MITM_MAX_N else 4)
 
 
 def _timed_out(inst: RSSInstance, subset: Sequence[int], method: str, lower_bound: Fraction,
@@ -229,27 +231,37 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
     start = time.perf_counter()
     deadline = _deadline(time_limit, start)
     sc = _Scaled.of(inst)
+    n = inst.n
+    if n <= BRUTE_MAX_N and sc.fits_int64:  # at most 2^15 sums per half: nothing is faster
+        return meet_in_the_middle(inst)
     rule = _size_rule(inst)
     bound = lattice_lower_bound(sc.values, sc.target, rule)
-    guess = greedy_instance(inst)
-    if guess.status == "infeasible" or guess.subset is None:
+    # the greedy's list deletions cost O(n^2): past a few thousand values it waits for a timeout
+    guess = greedy_instance(inst) if n <= GREEDY_MAX_N else None
+    if guess is None or guess.status == "infeasible" or guess.subset is None:
         guess = None
     elif sc.subset_error(guess.subset) <= bound:
         return _solution(inst, guess.subset, "greedy",
                          f"the greedy subset meets the exact lattice lower bound {bound} "
                          f"(scale {sc.scale})")
     budget = memory_budget()
-    n = inst.n
     plan = dp_plan(sc.values, rule)
+    dp_fits = plan.nbytes <= budget
     exhaustive = _mitm_seconds(n, sc.fits_int64)
-    cheap = plan.nbytes <= budget and plan.seconds <= min(exhaustive, 0.25)
-    if rule is not None and not rule[1] and abs(2 * rule[0] - n) <= 1 and n > 2 and not cheap:
+    if dp_fits and plan.seconds <= min(exhaustive, 0.25):
+        return _dp_solution(inst, sc, plan, bound, deadline, guess)
+    # exhaustive engines that can end: int64 Schroeppel-Shamir to n = 64, exact integers to 40
+    can_end = (n <= MITM_MAX_N if sc.fits_int64 else n <= BIGINT_MAX_N) or (
+        sc.fits_int64 and n <= 64 and rule is None)
+    # the planned time of the best exact engine (infinite when none can end)
+    planned = min(plan.seconds if dp_fits else math.inf, exhaustive if can_end else math.inf)
+    quarter = math.inf if deadline is None else (deadline - start) / 4
+    if rule is not None and not rule[1] and abs(2 * rule[0] - n) <= 1 and n > 2:
         # a balanced split: one value of each neighbouring pair, the gaps solved by CKK; all
-        # the time when no exact engine fits, else a share before the exact engine
-        exact_fits = plan.nbytes <= budget or _mitm_bytes(n) <= budget
-        share = time.perf_counter() + (1.0 if deadline is None else (deadline - start) / 4)
-        share = share if deadline is None else min(share, deadline) if exact_fits else deadline
-        subset, err, proven = balanced_pairs(sc.values, sc.target, rule[0], bound, share)
+        # the time when no exact engine can end, else a share before the exact engine
+        limit = deadline if planned == math.inf else start + min(planned, quarter)
+        subset, err, proven = balanced_pairs(sc.values, sc.target, rule[0], bound, limit,
+                                             search=ckk_bytes(n // 2) <= budget)
         if proven:
             return _solution(inst, subset, "pairs",
                              "one value of each neighbouring pair, the gaps by complete "
@@ -257,23 +269,16 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
                              f"(scale {sc.scale})")
         if guess is None or sc.subset_error(subset) < sc.subset_error(guess.subset):
             guess = Solution("feasible", subset=tuple(subset))
-    if plan.nbytes <= budget and (plan.seconds <= exhaustive or n > MITM_MAX_N):
-        return _dp_solution(inst, sc, plan, bound, deadline, guess)
-    # exhaustive engines that can end: int64 Schroeppel-Shamir to n = 64, exact integers to 40
-    can_end = (n <= MITM_MAX_N if sc.fits_int64 else n <= BIGINT_MAX_N) or (
-        sc.fits_int64 and n <= 64 and rule is None)
-    if rule is None and ckk_bytes(n) <= budget and (
-            not can_end or (exhaustive > 0.5 and _many_near_perfect(sc))):
+    if rule is None and (planned == math.inf or (planned > 0.5 and _many_near_perfect(sc))):
         # near-perfect subsets abound: the anytime search may meet the lattice bound long
-        # before an exhaustive engine ends; it gets as long as that engine would take
-        if can_end:
-            share = start + exhaustive
-            limit = share if deadline is None else min(share, start + (deadline - start) / 4)
-        else:
-            limit = deadline
-        sol = _ckk_solution(inst, sc, bound, limit)
-        if sol.status == "optimal" or not can_end or _expired(deadline):
+        # before an exact engine ends; it gets as long as that engine would take (beyond
+        # its memory, only its O(n) differencing core runs)
+        limit = deadline if planned == math.inf else start + min(planned, quarter)
+        sol = _ckk_solution(inst, sc, bound, limit, search=ckk_bytes(n) <= budget)
+        if sol.status == "optimal" or planned == math.inf or _expired(deadline):
             return sol
+    if dp_fits and (plan.seconds <= exhaustive or not can_end):
+        return _dp_solution(inst, sc, plan, bound, deadline, guess)
     if n <= MITM_MAX_N or rule is not None:
         if _mitm_bytes(n) > budget:
             if deadline is not None and guess is not None:
@@ -377,7 +382,7 @@ def dynamic_programming(inst: RSSInstance, *, time_limit: float | None = None) -
 
 def _dp_solution(inst: RSSInstance, sc: _Scaled, plan: DPPlan, bound: int,
                  deadline: float | None, guess: Solution | None) -> Solution:
-    """The dynamic program's answer; at the deadline the guess as ``feasible`` (or None)."""
+    """The dynamic program's answer; at the deadline the guess (else greedy) as ``feasible``."""
     found = solve_dp(plan, sc.target, deadline)
     stats = {"layers": plan.layers, "range": plan.bits, "base": str(plan.base),
              "step": str(plan.step), "bytes": plan.nbytes}
@@ -417,14 +422,16 @@ def complete_karmarkar_karp_search(inst: RSSInstance, *, time_limit: float | Non
     return _ckk_solution(inst, sc, bound, _deadline(time_limit, time.perf_counter()))
 
 
-def _ckk_solution(inst: RSSInstance, sc: _Scaled, bound: int, deadline: float | None
-                  ) -> Solution:
-    subset, err, proven = complete_karmarkar_karp(sc.values, sc.target, bound, deadline)
+def _ckk_solution(inst: RSSInstance, sc: _Scaled, bound: int, deadline: float | None,
+                  search: bool = True) -> Solution:
+    subset, err, proven = complete_karmarkar_karp(sc.values, sc.target, bound, deadline,
+                                                  search)
     arithmetic = "int64" if sum(map(abs, sc.values)) + abs(sc.target) < INT64_SAFE else "bigint"
     stats = {"lattice_bound": str(Fraction(bound, sc.scale)), "arithmetic": arithmetic}
     if not proven:
+        why = "time limit" if search else "no memory for the search tree after the core"
         return _timed_out(inst, subset, "ckk", Fraction(bound, sc.scale),
-                          "time limit in complete Karmarkar-Karp: best subset so far, exact "
+                          f"{why} in complete Karmarkar-Karp: best subset so far, exact "
                           "lattice lower bound", stats)
     why = ("meets the exact lattice lower bound" if err <= bound
            else "is the best of the exhausted search tree")
@@ -443,7 +450,7 @@ def brute_force(inst: RSSInstance) -> Solution:
     """
     if inst.n > BRUTE_MAX_N:
         raise InputError(f"method 'brute' enumerates 2^n subsets: n = {inst.n} exceeds {BRUTE_MAX_N}")
-    need, budget = 5 * 8 * 2.0 ** inst.n, memory_budget()  # sums, errors, masks, sizes
+    need, budget = 5 * 8 * 2.0 ** inst.n, memory_budget()  # sums, errors, masks, sizes (n <= 30)
     if need > budget:
         raise _refuse_memory(f"method 'brute' on n = {inst.n}", need, budget, "use method 'auto'")
     sc = _Scaled.of(inst)

@@ -57,7 +57,8 @@ def ckk_bytes(n: int) -> int:
 
 
 def complete_karmarkar_karp(values: Sequence[int], target: int, lower_bound: int = 0,
-                            deadline: float | None = None) -> tuple[list[int], int, bool]:
+                            deadline: float | None = None, search: bool = True
+                            ) -> tuple[list[int], int, bool]:
     """The best subset found and its error, and whether it is proven optimal.
 
     Parameters
@@ -66,6 +67,8 @@ def complete_karmarkar_karp(values: Sequence[int], target: int, lower_bound: int
     lower_bound : a proven lower bound on the error (e.g. the lattice bound); reaching it ends
         the search.
     deadline : a :func:`time.perf_counter` time; the search stops there with the best so far.
+    search : False stops after the differencing core (O(n log n) time and O(n) memory, for n
+        too large for the search's O(n^2) stack): proven only when it meets ``lower_bound``.
     """
     flip = [v < 0 for v in values]
     t = target + sum(-v for v in values if v < 0)
@@ -74,7 +77,7 @@ def complete_karmarkar_karp(values: Sequence[int], target: int, lower_bound: int
     gap = sum(items) - 2 * t
     if gap:
         items.append(abs(gap))
-    best, colour, proven = _search(items, 2 * lower_bound, deadline)
+    best, colour, proven = _search(items, 2 * lower_bound, deadline, search)
     if gap > 0:
         side = {i for i, c in zip(keep, colour, strict=False) if c == colour[-1]}
     elif gap < 0:
@@ -87,13 +90,15 @@ def complete_karmarkar_karp(values: Sequence[int], target: int, lower_bound: int
 
 
 def balanced_pairs(values: Sequence[int], target: int, k: int, lower_bound: int,
-                   deadline: float | None = None) -> tuple[list[int], int, bool]:
+                   deadline: float | None = None, search: bool = True
+                   ) -> tuple[list[int], int, bool]:
     """A subset of exactly k values (|2k - n| <= 1) near ``target``, and whether it is optimal.
 
     The values are sorted and paired with their neighbours; the subset takes one value of
     each pair (the leftover of an odd n joins it when k = (n + 1) / 2). Taking the larger
     instead of the smaller adds their gap, so this is an unconstrained subset sum over the
-    gaps, solved by :func:`complete_karmarkar_karp`. It explores only these subsets, so
+    gaps, solved by :func:`complete_karmarkar_karp` (``search`` as there). It explores only
+    these subsets, so
     optimality is claimed only when the error meets ``lower_bound`` (a proven bound for the
     cardinality problem, e.g. the lattice bound).
 
@@ -106,7 +111,7 @@ def balanced_pairs(values: Sequence[int], target: int, k: int, lower_bound: int,
     pairs = list(zip(order[n % 2::2], order[n % 2 + 1::2], strict=True))
     base = sum(values[lo] for lo, _ in pairs) + (sum(values[i] for i in left) if 2 * k > n else 0)
     gaps = [values[hi] - values[lo] for lo, hi in pairs]
-    take, _, _ = complete_karmarkar_karp(gaps, target - base, lower_bound, deadline)
+    take, _, _ = complete_karmarkar_karp(gaps, target - base, lower_bound, deadline, search)
     chosen = set(take)
     subset = sorted([hi if p in chosen else lo for p, (lo, hi) in enumerate(pairs)]
                     + (left if 2 * k > n else []))
@@ -114,14 +119,14 @@ def balanced_pairs(values: Sequence[int], target: int, k: int, lower_bound: int,
     return subset, err, err <= lower_bound
 
 
-def _search(items: list[int], lower_bound: int, deadline: float | None
+def _search(items: list[int], lower_bound: int, deadline: float | None, search: bool = True
             ) -> tuple[int, list[int], bool]:
     """(best difference, colour of each item, proven) for the partition of ``items``."""
     if not items:
         return 0, [], True
     seed = differenced_core(items)
-    if seed is not None and seed[0] <= lower_bound:
-        return seed[0], seed[1], True
+    if seed[0] <= lower_bound or not search:
+        return seed[0], seed[1], seed[0] <= lower_bound
     if sum(items) < INT64_SAFE:
         return _search_compiled(items, lower_bound, deadline, seed)
     return _search_python(items, lower_bound, deadline, seed)

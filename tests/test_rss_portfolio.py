@@ -225,3 +225,13 @@ def test_balanced_partition_of_wide_values_is_proven_by_pairs():
     sol = solve_rss(vals, Fraction(sum(vals), 2), cardinality=500, time_limit=60)
     assert sol.status == "optimal" and sol.method == "pairs" and len(sol.subset) == 500
     assert sol.error == Fraction(sum(vals) % 2, 2)
+
+
+def test_beyond_the_search_stack_the_differencing_core_still_proves(monkeypatch):
+    # with no memory for CKK's O(n^2) stack, auto runs its O(n) differencing core alone
+    monkeypatch.setattr(rss, "ckk_bytes", lambda n: float("inf"))
+    rng = np.random.default_rng(16)
+    vals = [int(x) for x in rng.integers(0, 2**63, 600, dtype=np.uint64)]
+    sol = solve_rss(vals, Fraction(sum(vals), 2), time_limit=60)
+    assert sol.status == "optimal" and sol.method == "ckk"
+    assert sol.error == Fraction(sum(vals) % 2, 2)
