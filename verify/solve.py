@@ -9,8 +9,8 @@ status       optimal
 subset       [1]
 error        1/30  (0.0333333)
 lower bound  1/30
-method       greedy
-proof        the greedy subset meets the exact lattice lower bound 2 (scale 60)
+method       mitm
+proof        exhaustive meet-in-the-middle on exact int64 data (scale 60)
 0
 """
 
