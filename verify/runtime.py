@@ -56,7 +56,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from solvers.child import call_in_child, die_with_parent
+from solvers.child import call_in_child, die_with_parent, peak_memory
 from solvers.files import MAX_FILE_BYTES, check_file_size
 from solvers.numbers import InputError
 from verify.terminal import printable
@@ -65,7 +65,7 @@ __all__ = ["run_tasks", "read_records", "read_jsonl", "RunReport", "run_in_child
            "check_task_count", "MAX_TASKS"]
 
 #: Tasks one run may hold; a larger sweep or truth run is refused before any task is built.
-MAX_TASKS = 1_000_000
+MAX_TASKS = 200_000
 
 
 # --- JSON Lines ---------------------------------------------------------------------------------
@@ -475,21 +475,25 @@ def _measured(fn: Callable[..., dict], kwargs: dict) -> dict:
     """``fn(**kwargs)`` as a row: an exception becomes ``error_message``, never hidden."""
     start = time.perf_counter()
     try:
-        out = fn(**kwargs)
+        with peak_memory() as mem:
+            out = fn(**kwargs)
     except Exception as exc:  # noqa: BLE001 - reported as a row
         return {"error_message": f"{type(exc).__name__}: {exc}",
                 "seconds": time.perf_counter() - start}
     out["seconds"] = out.pop("solve_seconds", time.perf_counter() - start)
+    out["peak_mb"] = out.pop("solve_mb", mem.mb)
     return out
 
 
 def run_in_child(fn: Callable[..., dict], kwargs: dict, time_limit: float,
                  grace: float = 30.0) -> dict:
     """Run ``fn(**kwargs)`` in a fresh interpreter (:func:`solvers.child.call_in_child`,
-    spawned); return its dict plus ``seconds``.
+    spawned); return its dict plus ``seconds`` and ``peak_mb``.
 
-    ``seconds`` is the child's own ``solve_seconds`` when it reports one (the solve alone,
-    without imports and compilation), else the whole call. An exception in the child is
+    ``seconds`` and ``peak_mb`` are the child's own ``solve_seconds`` and ``solve_mb`` when it
+    reports them (the solve alone, without imports and compilation: see
+    :func:`verify.benchmark.measure`), else those of the whole call; ``peak_mb`` is resident
+    memory added at the peak, the interpreter's own not counted. An exception in the child is
     reported as ``error_message``; a child still running at ``time_limit`` plus ``grace`` is
     killed and reported with ``"timeout": True``, one that dies with ``"died": True``.
     """
