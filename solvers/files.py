@@ -51,7 +51,7 @@ def read_capped(path: str | Path, limit: int = MAX_FILE_BYTES, what: str = "file
     >>> read_capped(p, 3)
     Traceback (most recent call last):
     ...
-    solvers.numbers.InputError: ... is larger than 3 bytes: files above 3 bytes are refused
+    solvers.numbers.InputError: ... files above 3 bytes are refused
     """
     p = check_file_size(path, limit, what)
     try:
