@@ -178,7 +178,7 @@ def independent_optimum(inst: RSSInstance | MRSSInstance, claimed_method: str,
             continue
         if sol.status in ("optimal", "infeasible"):
             if name == family:
-                name += " (the record's own engine, run again: no other method reached)"
+                name += " run again, as no other exact method reached"
             return sol, name
         reasons.append(f"{name} did not prove optimality ({sol.status})")
     why = "; ".join(reasons) or f"n = {inst.n} is beyond every exact method's reach"

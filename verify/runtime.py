@@ -14,6 +14,17 @@ The executor (reused by every sweep kind and by ``slth truth``)
   flushed. Re-running with the same file skips the tasks whose records are all there; a line
   cut by an interrupt, or a task with only some of its parts, is dropped (the file is rewritten
   without it) and the task runs again. An interrupt loses nothing already written.
+- The output file is ours alone: a file whose first line is not a record of this executor (a
+  notes file, an instance) is refused, never overwritten; a second run on the same file while
+  one is writing it is refused (an ``fcntl`` lock on a hidden ``.NAME.lock`` beside it, gone
+  with its writer); a record written twice is read once, and the rewrite drops the copy; a
+  damaged line (not UTF-8, not JSON, not a record) is moved to ``NAME.damaged`` and reported
+  on stderr, never crashed on. So every record is in the file exactly once.
+- Ctrl-C (SIGINT) stops a run at once: the workers ignore it, and the main process kills them
+  instead of waiting for their tasks (which re-run on resume). Workers die with the main
+  process even when it is killed outright (SIGKILL, the OOM killer): no orphan keeps computing.
+- A run holds at most :data:`MAX_TASKS` tasks; callers refuse larger runs before building them
+  (:func:`check_task_count`).
 - ``workers``: local processes (default: the CPU count); ``workers=1`` runs in this process.
   Workers start by forkserver: as with any multiprocessing code, a script calling
   ``run_tasks`` must do so under ``if __name__ == "__main__":``.
@@ -66,16 +77,41 @@ __all__ = ["run_tasks", "read_records", "read_jsonl", "RunReport", "run_in_child
 
 #: Tasks one run may hold; a larger sweep or truth run is refused before any task is built.
 MAX_TASKS = 200_000
+#: Longest line read at once from a JSON Lines file (a longer one is damaged, not a record).
+MAX_LINE_BYTES = 64 << 20
 
 
 # --- JSON Lines ---------------------------------------------------------------------------------
+
+
+def _lines(path: str | os.PathLike, limit: int | None
+           ) -> Iterator[tuple[int, bytes, Any]]:
+    """(line number, raw bytes, parsed value or InputError) of each non-blank line: the one
+    JSON Lines reader. At most ``limit`` bytes are read (None: no cap), a line at most
+    :data:`MAX_LINE_BYTES` at a time (a longer one is damaged); only regular files are read."""
+    p = check_file_size(path, 2**62 if limit is None else limit)
+    read = 0
+    with p.open("rb") as fh:
+        for num, raw in enumerate(iter(lambda: fh.readline(MAX_LINE_BYTES), b""), 1):
+            read += len(raw)
+            if limit is not None and read > limit:
+                raise InputError(f"{path} is larger than {limit} bytes: refused")
+            if not raw.strip():
+                continue
+            try:
+                value = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                value = InputError(f"{path} line {num} is not UTF-8 text")
+            except (json.JSONDecodeError, RecursionError) as exc:
+                value = InputError(f"{path} line {num} is not valid JSON: {exc}")
+            yield num, raw, value
 
 
 def read_jsonl(path: str | os.PathLike, *, strict: bool, limit: int | None = MAX_FILE_BYTES
                ) -> Iterator[tuple[int, Any]]:
     """(line number, parsed value) of each non-blank line of a JSON Lines file.
 
-    A damaged line (not UTF-8, not JSON) raises one InputError when ``strict``, else it is
+    A damaged line (not UTF-8, not JSON) raises its InputError when ``strict``, else it is
     yielded as an ``InputError`` for the caller to report. At most ``limit`` bytes are read
     (None: no cap); only regular files are read.
 
@@ -86,27 +122,10 @@ def read_jsonl(path: str | os.PathLike, *, strict: bool, limit: int | None = MAX
     ...  read_jsonl(p, strict=False)]
     [(1, {'a': 1}), (2, 'damaged'), (3, [2])]
     """
-    p = check_file_size(path, limit if limit is not None else 2**62)
-    read = 0
-    with p.open("rb") as fh:
-        for num, raw in enumerate(fh, 1):
-            read += len(raw)
-            if limit is not None and read > limit:
-                raise InputError(f"{path} is larger than {limit} bytes: refused")
-            if not raw.strip():
-                continue
-            try:
-                value = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                err = InputError(f"{path} line {num} is not UTF-8 text")
-            except (json.JSONDecodeError, RecursionError) as exc:
-                err = InputError(f"{path} line {num} is not valid JSON: {exc}")
-            else:
-                yield num, value
-                continue
-            if strict:
-                raise err from None
-            yield num, err
+    for num, _, value in _lines(path, limit):
+        if strict and isinstance(value, InputError):
+            raise value
+        yield num, value
 
 
 @dataclass
@@ -114,7 +133,7 @@ class _Scan:
     """A run_tasks output file read: its records and what else it holds."""
 
     records: list[dict] = field(default_factory=list)
-    damaged: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
+    damaged: list[tuple[int, str, bytes]] = field(default_factory=list)  # (line, why, bytes)
     duplicates: int = 0
     cut: bool = False  # the last line was cut by an interrupt
     foreign: bool = False  # its first line is not a record of ours: not our file
@@ -129,32 +148,24 @@ def _scan(path: Path) -> _Scan:
     scan = _Scan()
     seen: set[tuple[str, int]] = set()
     first = True
-    with path.open("rb") as fh:
-        for num, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            try:
-                value = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-                value, why = None, ("not UTF-8 text" if isinstance(exc, UnicodeDecodeError)
-                                    else "not valid JSON")
+    for num, raw, value in _lines(path, None):
+        if _is_record(value):
+            ident = (value["key"], _part(value)[0])
+            if ident in seen:
+                scan.duplicates += 1
             else:
-                why = "not a record of this tool (no \"key\")"
-            if _is_record(value):
-                ident = (value["key"], _part(value)[0])
-                if ident in seen:
-                    scan.duplicates += 1
-                else:
-                    seen.add(ident)
-                    scan.records.append(value)
-            elif not raw.endswith(b"\n") and not first:
-                scan.cut = True  # the last line, cut by an interrupt
-            elif first:
-                scan.foreign = True
-                return scan
-            else:
-                scan.damaged.append((num, why))
-            first = False
+                seen.add(ident)
+                scan.records.append(value)
+        elif first:
+            scan.foreign = True
+            return scan
+        elif not raw.endswith(b"\n"):
+            scan.cut = True  # the last line, cut by an interrupt
+        else:
+            why = str(value) if isinstance(value, InputError) else \
+                f"{path} line {num} is not a record of this tool"
+            scan.damaged.append((num, why, raw))
+        first = False
     return scan
 
 
@@ -205,12 +216,12 @@ def _prepare_output(path: Path) -> set[str]:
     kept, done = _finished(scan.records)
     if scan.damaged:
         aside = path.with_name(path.name + ".damaged")
-        lines = path.read_bytes().splitlines(keepends=True)
         with aside.open("ab") as fh:
-            fh.writelines(lines[num - 1] for num, _ in scan.damaged)
-        num, why = scan.damaged[0]
-        sys.stderr.write(f"{path}: {len(scan.damaged)} damaged line(s) (line {num}: {why}) "
-                         f"moved to {aside}\n")
+            fh.writelines(raw if raw.endswith(b"\n") else raw + b"\n"
+                          for _, _, raw in scan.damaged)
+        why = scan.damaged[0][1]
+        sys.stderr.write(printable(f"{len(scan.damaged)} damaged line(s) moved to {aside}; the "
+                                   f"first: {why}"[:300]) + "\n")
     if scan.cut or scan.damaged or scan.duplicates or len(kept) != len(scan.records):
         tmp = path.with_name(path.name + ".tmp")
         with tmp.open("w") as fh:
