@@ -220,6 +220,26 @@ def test_ctrl_c_and_sigkill_leave_no_orphan_and_lose_nothing(tmp_path):
     assert len(keys) == len(set(keys)) >= 200
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups, pgrep")
+def test_interrupted_truth_run_resumes_with_each_instance_once(tmp_path):
+    out = tmp_path / "truth.jsonl"
+    argv = [sys.executable, "-m", "verify.cli", "truth", "rss-cardinality", "--n", "26",
+            "--count", "300", "-o", str(out), "--workers", "2"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    p = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for_records(out, 10)
+    os.killpg(p.pid, signal.SIGINT)
+    assert p.wait(timeout=20) == 130
+    assert _wait_group_gone(p.pid)
+    done_before = count_instances(out)
+    assert 10 <= done_before < 300
+    code, text, _ = slth(*argv[3:], "--json")
+    assert code == 0 and json.loads(text)["records_in_file"] == 300
+    indices = [json.loads(line)["index"] for line in out.read_text().splitlines()]
+    assert sorted(indices) == list(range(300))
+
+
 # --- 4. the audit evaluates user formulas only inside its time-limited child -----------------
 
 
