@@ -59,6 +59,7 @@ from solvers.numbers import (
 )
 from solvers.results import Solution
 from solvers.rss import MITM_MAX_N, solve_instance
+from verify.terminal import printable
 
 __all__ = [
     "KINDS",
@@ -480,7 +481,7 @@ def print_verdict(v: Verdict) -> None:
         rows.append(("bounds", f"{v.lower_bound} <= optimum <= {v.upper_bound}"))
     rows.append(("proof", v.proof))
     for key, val in rows:
-        print(f"{key:<12} {val}")
+        print(printable(f"{key:<12} {val}"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -38,6 +38,7 @@ from solvers.heuristics import HEURISTICS, edge_popup, solve_heuristic
 from solvers.instances import MaskProblem, MRSSInstance, RSSInstance
 from solvers.numbers import InputError, fraction_str, parse_fraction_str
 from verify.runtime import read_jsonl
+from verify.terminal import printable
 
 __all__ = [
     "InstanceScore",
@@ -376,14 +377,14 @@ def run(args: argparse.Namespace) -> int:
             ("invalid", report.n_invalid), ("missing", report.n_missing),
             ("beats truth", report.n_contradictions), ("unmatched", len(report.unmatched))]
     for key, val in rows:
-        print(f"{key:<12} {val}")
+        print(printable(f"{key:<12} {val}"))
     flagged = [r for r in report.rows if r.verdict in ("invalid", "beats-truth")]
     for r in (report.rows if args.rows else flagged[:10]):
         err = None if r.error is None else float(r.error)
-        print(f"  [{r.index}] {r.verdict}: error {_fmt(err)}"
-              f" optimum {float(r.optimum):.4g}{'  ' + r.note if r.note else ''}")
+        print(printable(f"  [{r.index}] {r.verdict}: error {_fmt(err)}"
+                        f" optimum {float(r.optimum):.4g}{'  ' + r.note if r.note else ''}"))
     for u in report.unmatched[:10]:
-        print(f"  unmatched {u}")
+        print(printable(f"  unmatched {u}"))
     if args.plot:
         print(f"plot: {args.plot}", file=sys.stderr)
     return 0
