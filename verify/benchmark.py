@@ -46,7 +46,8 @@ def bench_row(task: Callable[..., dict], kwargs: dict, time_limit: float,
     """One row: ``task(**kwargs)`` in a fresh process, labelled, logged on one line."""
     out = run_in_child(task, kwargs, time_limit)
     out.update(labels)
-    what = " ".join(f"{v}" for k, v in labels.items() if k != "n" and v is not None)
+    what = " ".join(str(labels[k]) for k in ("bench_method", "method", "eps")
+                    if labels.get(k) is not None)
     state = out.get("status") or ("killed at limit" if out.get("timeout") else "failed")
     log(f"  n={labels.get('n', ''):<3} {what:<26} {state:<24}"
         f"{out.get('seconds', float('nan')):9.3f} s\n")
