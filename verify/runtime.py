@@ -236,7 +236,10 @@ def _output_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock (fcntl) on ``path`` for one writer; a second is refused."""
     lock = path.with_name(f".{path.name}.lock")
     while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -354,7 +357,10 @@ def run_tasks(tasks: Iterable[tuple[str, Any]], fn: Callable[[Any], Any],
         raise ValueError("task keys must be unique")
     if workers is not None and workers < 1:
         raise InputError(f"--workers is {workers}: expected an integer >= 1")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     with _output_lock(path):
         done = _prepare_output(path)
         todo = [(k, a) for k, a in todo_all if k not in done]
