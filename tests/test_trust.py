@@ -190,7 +190,7 @@ def _wait_for_records(path: Path, at_least: int) -> None:
 
 
 def _wait_group_gone(pgid: int) -> bool:
-    for _ in range(100):
+    for _ in range(300):  # exiting processes may take a while on a loaded machine
         if not _group_alive(pgid):
             return True
         time.sleep(0.1)
@@ -202,22 +202,22 @@ def test_ctrl_c_and_sigkill_leave_no_orphan_and_lose_nothing(tmp_path):
     out = tmp_path / "sw"
     trials = out / "trials.jsonl"
     p = _start_sweep(out)
-    _wait_for_records(trials, 20)
+    _wait_for_records(trials, 5)
     os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     assert p.wait(timeout=20) == 130  # no hang in the pool's shutdown
     assert "interrupted" in p.stderr.read().decode()
     assert _wait_group_gone(p.pid), "workers outlived an interrupted run"
     p = _start_sweep(out)
-    _wait_for_records(trials, 60)
+    _wait_for_records(trials, 15)
     p.kill()  # SIGKILL to the main process alone, as the OOM killer does
     p.wait(timeout=20)
     assert _wait_group_gone(p.pid), "workers or the resource tracker outlived a killed run"
-    code, text, _ = slth("sweep", "coverage", "--n", "4:5", "--eps", "1e-1", "1e-2", "1e-3",
+    code, text, _ = slth("sweep", "coverage", "--n", "4", "--eps", "1e-1", "1e-2", "1e-3",
                          "1e-4", "--trials", 100, "--out", out, "--workers", 2, "--no-progress",
                          "--json")
-    assert code == 0 and json.loads(text)["trials"] == 200
+    assert code == 0 and json.loads(text)["trials"] == 100
     keys = [json.loads(line)["key"] for line in trials.read_text().splitlines()]
-    assert len(keys) == len(set(keys)) >= 200
+    assert len(keys) == len(set(keys)) >= 100
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups, pgrep")
