@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from solvers import mrss
 from solvers.numbers import InputError
 from verify.benchmark import add_ratios, bench_rows, measure, ratio_text
 
 __all__ = ["add_arguments", "run", "bench_mrss", "BENCH_METHODS"]
 
 BENCH_METHODS = ("auto", "mitm", "cpsat", "mip-scip", "mip-highs", "brute")
-_BRUTE_MAX_N = 20
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -57,11 +57,10 @@ def _solve_task(n: int, d: int, dist: str, norm: str, k: int | None, seed: int, 
                 time_limit: float) -> dict:
     """One row, in a child process."""
     from solvers.instances import MRSSInstance
-    from solvers.mrss import solve_mrss_instance
 
     def solve(X: np.ndarray, z: np.ndarray, kk: int | None):
         inst = MRSSInstance.create(X, z, norm=norm, cardinality=kk)
-        return solve_mrss_instance(inst, method=method, time_limit=time_limit)
+        return mrss.solve_instance(inst, method=method, time_limit=time_limit)
 
     solve(*_instance(6, d, dist, seed + 1), None if k is None else 3)  # load compiled code
     X, z = _instance(n, d, dist, seed)
@@ -79,7 +78,7 @@ def bench_mrss(ns: list[int], d: int, dist: str, norm: str, alpha: float | None,
                 "k": None if alpha is None else round(alpha * n), "time_limit": time_limit}
 
     rows = bench_rows(ns, methods, _solve_task, kwargs, time_limit, log,
-                      skip=lambda n, m: m == "brute" and n > _BRUTE_MAX_N, d=d)
+                      skip=lambda n, m: m == "brute" and n > mrss.BRUTE_MAX_N, d=d)
     _compare(rows)
     return rows
 

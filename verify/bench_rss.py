@@ -38,6 +38,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=int, default=0, metavar="M",
                    help="also time M independent n=21 instances (the per-weight SLTH workload; "
                    "M <= 5000000)")
+    p.add_argument("--peers", action="store_true",
+                   help="instead: integer workloads against numberpartitioning and prtpy "
+                        "(the optional extra 'peers'; see verify.bench_peers)")
+    p.add_argument("--workloads", nargs="+", metavar="W",
+                   help="with --peers: the workloads to run (default: all)")
     p.add_argument("--json", action="store_true")
 
 
@@ -113,8 +118,6 @@ def _table(rows: list[dict]) -> str:
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    if args.time_limit <= 0:
-        raise InputError(f"--time-limit is {args.time_limit}: expected seconds > 0")
     if any(n < 1 or n > 64 for n in args.n):
         raise InputError(f"--n is {args.n}: sizes must be between 1 and 64")
     if not 0 <= args.batch <= BATCH_MAX_ROWS:
@@ -132,6 +135,12 @@ def _batch_line(m: int, b: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """`slth bench rss`; exit 1 when the batch row failed."""
+    if args.time_limit <= 0:
+        raise InputError(f"--time-limit is {args.time_limit}: expected seconds > 0")
+    if args.peers:
+        from verify.bench_peers import run_peers
+
+        return run_peers(args)
     _check_args(args)
     methods = list(dict.fromkeys(["auto", *args.methods]))
     log = (lambda s: (sys.stderr.write(s), sys.stderr.flush())) if not args.json else (lambda s: None)

@@ -147,11 +147,11 @@ def _rss_methods(inst: RSSInstance, time_limit: float
 def _mrss_methods(inst: MRSSInstance, time_limit: float
                   ) -> list[tuple[str, Callable[[], Solution]]]:
     out: list[tuple[str, Callable[[], Solution]]] = [
-        ("mitm", lambda: mrss.solve_mrss_instance(inst, time_limit=time_limit))]
-    if inst.n <= BRUTE_QUICK_N:
+        ("mitm", lambda: mrss.solve_instance(inst, time_limit=time_limit))]
+    if inst.n <= min(BRUTE_QUICK_N, mrss.BRUTE_MAX_N):
         out.append(("brute", lambda: mrss.brute_force(inst)))
     if inst.n <= CPSAT_QUICK_N:
-        out.append(("cpsat", lambda: mrss.solve_mrss_instance(inst, "cpsat", time_limit)))
+        out.append(("cpsat", lambda: mrss.solve_instance(inst, "cpsat", time_limit)))
     return out
 
 
