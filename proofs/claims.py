@@ -249,7 +249,7 @@ def read_claims(path: str | Path) -> list[Claim]:
     """Read and validate a claim file (TOML by suffix, JSON otherwise), at most 1 MB."""
     p = check_file_size(path, MAX_CLAIM_FILE_BYTES, "claim files")
     try:
-        data = read_data_file(p)
+        data = read_data_file(p, MAX_CLAIM_FILE_BYTES)
     except RecursionError:
         raise InputError(f"{path} nests too deeply to be a claim file") from None
     return claims_from_data(data, str(path))

@@ -28,7 +28,6 @@ its phase, never the audit.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 import threading
 import time
@@ -39,6 +38,7 @@ from proofs.claims import AuditResult, Claim
 from proofs.grammar import to_text
 from proofs.prove import Proof, Refutation, exhaustive_proof, interval_proof, symbolic_proof
 from proofs.search import Budget, SearchOutcome, search_counterexample
+from solvers.child import call_in_child
 from solvers.numbers import InputError, fraction_str
 
 __all__ = [
@@ -126,13 +126,7 @@ def audit_claim(
     result = _base(claim)
     notes: list[str] = []
     effort: dict[str, object] = {}
-    try:
-        with time_box(time_limit):
-            claim.check_constants()
-    except (InputError, PhaseTimeout) as exc:
-        result.verdict, result.method = "unchecked", "refused"
-        result.reason = str(exc) if isinstance(exc, InputError) else \
-            f"its constants took longer than the {time_limit:g} s time limit to evaluate"
+    if _refused(claim, time_limit, result):
         return result
 
     def phase(name: str, share: float, fn: Callable[[float], object]) -> object:
@@ -189,6 +183,26 @@ def audit_claim(
             return _refuted(result, outcome, proof, t0, effort, notes)
     if not isinstance(proof, Proof):
         proof = phase("interval proof", 1.0, lambda dl: interval_proof(claim, budget.boxes, dl))
+    return _conclude(result, proof, outcome, t0, effort, notes)
+
+
+def _refused(claim: Claim, time_limit: float, result: AuditResult) -> bool:
+    """Evaluate the claim's constant sub-formulas under the time limit; on bad input or a
+    time-out fill ``result`` in as refused and return True."""
+    try:
+        with time_box(time_limit):
+            claim.check_constants()
+    except (InputError, PhaseTimeout) as exc:
+        result.verdict, result.method = "unchecked", "refused"
+        result.reason = str(exc) if isinstance(exc, InputError) else \
+            f"its constants took longer than the {time_limit:g} s time limit to evaluate"
+        return True
+    return False
+
+
+def _conclude(result: AuditResult, proof: object, outcome: object, t0: float, effort: dict,
+              notes: list[str]) -> AuditResult:
+    """The verdict when no counterexample was found: proved, checked or unchecked."""
     if isinstance(proof, Proof):
         result.verdict, result.method, result.steps = "proved", proof.method, proof.steps
         effort.update(proof.effort)
@@ -233,67 +247,30 @@ def _finish(result: AuditResult, t0: float, effort: dict, notes: list[str]) -> A
     return result
 
 
-def _child(fn: Callable[[], AuditResult], send: object) -> None:  # runs in the forked child
-    try:  # address space: what the parent already maps, plus MEMORY_LIMIT
-        import resource
-
-        with open("/proc/self/statm") as f:
-            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        cap = mapped + MEMORY_LIMIT
-        if hard != resource.RLIM_INFINITY:
-            cap = min(cap, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    except (ImportError, ValueError, OSError):
-        pass
-    try:
-        out: object = fn()
-    except MemoryError:
-        out = ("error", f"ran out of its {MEMORY_LIMIT >> 30} GB memory cap")
-    except Exception as exc:  # noqa: BLE001 (reported to the parent as the claim's reason)
-        out = ("error", f"internal error: {type(exc).__name__}: {exc}")
-    send.send(out)  # type: ignore[attr-defined]
-    send.close()  # type: ignore[attr-defined]
-    os._exit(0)
-
-
 def run_isolated(
     fn: Callable[[], AuditResult],
     time_limit: float,
     fallback: AuditResult,
     grace: float = _GRACE,
 ) -> AuditResult:
-    """Run ``fn`` in a forked child killed after ``time_limit + grace`` seconds; ``fallback``
-    filled in with the reason if it dies or overruns. Without ``fork`` it runs in this process."""
+    """Run ``fn`` in a forked child (:func:`solvers.child.call_in_child`, with the memory cap
+    :data:`MEMORY_LIMIT`) killed after ``time_limit + grace`` seconds; ``fallback`` filled in
+    with the reason if it dies or overruns. Without ``fork`` it runs in this process."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return fn()
-    ctx = multiprocessing.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(fn, send), daemon=True)
-    t0 = time.monotonic()
-    proc.start()
-    send.close()
-    out: object = None
-    try:
-        if recv.poll(time_limit + grace):
-            out = recv.recv()
-    except (EOFError, OSError):
-        out = None
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        recv.close()
-    if isinstance(out, AuditResult):
-        return out
+    out = call_in_child(fn, time_limit, grace=grace, memory_limit=MEMORY_LIMIT)
+    if out.status == "returned" and isinstance(out.value, AuditResult):
+        return out.value
     fallback.verdict, fallback.method = "unchecked", "nothing decided"
-    if isinstance(out, tuple):
-        fallback.reason = out[1]
-    elif time.monotonic() - t0 >= time_limit:
+    if isinstance(out.value, MemoryError):
+        fallback.reason = f"ran out of its {MEMORY_LIMIT >> 30} GB memory cap"
+    elif out.status == "raised":
+        fallback.reason = f"internal error: {type(out.value).__name__}: {out.value}"
+    elif out.status == "timeout":
         fallback.reason = f"killed after the {time_limit:g} s time limit"
     else:
-        fallback.reason = f"the worker process died (exit code {proc.exitcode})"
-    fallback.effort = {"seconds": round(time.monotonic() - t0, 3)}
+        fallback.reason = f"the worker process died (exit code {out.exitcode})"
+    fallback.effort = {"seconds": round(out.seconds, 3)}
     return fallback
 
 

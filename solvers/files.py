@@ -10,36 +10,67 @@
 from __future__ import annotations
 
 import json
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from solvers.numbers import InputError
 
-__all__ = ["read_data_file", "check_file_size", "MAX_FILE_BYTES"]
+__all__ = ["read_data_file", "read_capped", "check_file_size", "MAX_FILE_BYTES"]
 
 #: Instance, network and claim files larger than this are refused before parsing.
 MAX_FILE_BYTES = 256 * 2**20
 
 
 def check_file_size(path: str | Path, limit: int = MAX_FILE_BYTES, what: str = "files") -> Path:
-    """The path of a readable file of at most ``limit`` bytes, or one clear InputError."""
+    """The path of a readable regular file of at most ``limit`` bytes, or one clear InputError.
+
+    Devices, FIFOs and directories are refused before they are opened (``/dev/zero`` never
+    ends; a FIFO blocks until someone writes). The size is a first check only: readers go
+    through :func:`read_capped`, which stops after ``limit`` bytes whatever the file claims.
+    """
     p = Path(path)
     try:
-        size = p.stat().st_size
+        st = p.stat()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    if size > limit:
-        raise InputError(f"{path} is {size} bytes: {what} above {limit} bytes are refused")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path} is not a regular file (a device, FIFO or directory): refused")
+    if st.st_size > limit:
+        raise InputError(f"{path} is {st.st_size} bytes: {what} above {limit} bytes are refused")
     return p
 
 
-def read_data_file(path: str | Path) -> Any:
-    """Parse a JSON or TOML file (by suffix; JSON otherwise), or raise one clear InputError."""
-    p = check_file_size(path)
+def read_capped(path: str | Path, limit: int = MAX_FILE_BYTES, what: str = "files") -> bytes:
+    """The bytes of a regular file, reading at most ``limit`` of them (more: InputError).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "f.txt"
+    >>> _ = p.write_text("abcdef")
+    >>> read_capped(p, 3)
+    Traceback (most recent call last):
+    ...
+    solvers.numbers.InputError: ... files above 3 bytes are refused
+    """
+    p = check_file_size(path, limit, what)
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        with p.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > limit:
+        raise InputError(f"{path} is larger than {limit} bytes: {what} above {limit} bytes are "
+                         "refused")
+    return data
+
+
+def read_data_file(path: str | Path, limit: int = MAX_FILE_BYTES) -> Any:
+    """Parse a JSON or TOML file (by suffix; JSON otherwise), or raise one clear InputError."""
+    p = Path(path)
+    try:
+        text = read_capped(p, limit).decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise InputError(f"cannot read {path}: {exc}") from None
     if p.suffix.lower() == ".toml":
         try:

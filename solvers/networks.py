@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from solvers.files import read_data_file
+from solvers.files import check_file_size, read_data_file
 from solvers.numbers import InputError, to_fraction
 
 __all__ = [
@@ -472,6 +472,7 @@ def read_network(path: str | Path) -> Network:
     p = Path(path)
     if p.suffix.lower() != ".npz":
         return Network.from_json(read_data_file(p))
+    check_file_size(p)  # a FIFO or device would block np.load, a huge file exhaust memory
     try:
         with np.load(p, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}

@@ -81,4 +81,4 @@ def test_bench_rss_runs_side_by_side(capsys):
         assert len(errs) == 1  # every engine finds the same exact optimum
         assert all(rows[(n, m)]["status"] == "optimal" for m in ("auto", "mitm", "bounded", "brute"))
         assert rows[(n, "auto")]["ratio_vs_auto"] == 1
-        assert rows[(n, "mitm")]["peak_mb"] > 0
+        assert rows[(n, "mitm")]["peak_mb"] >= 0  # the solve's own: a tiny solve adds ~0 MB

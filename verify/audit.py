@@ -32,6 +32,7 @@ import sys
 from proofs.claims import AuditResult, read_claims
 from proofs.engine import audit_claims
 from solvers.numbers import InputError
+from verify.terminal import printable
 
 __all__ = ["register", "run", "format_table", "summary"]
 
@@ -93,7 +94,9 @@ def summary(results: list[AuditResult]) -> dict[str, int]:
 def format_table(results: list[AuditResult], steps: bool = False) -> str:
     """The human table of verdicts (one row per claim), then a summary line."""
     rows = [("claim", "verdict", "method", "details")]
-    rows += [(r.name, r.verdict, r.method, _detail(r)) for r in results]
+    # user text (names, statements, notes) is escaped: it must not forge rows or lines
+    rows += [tuple(printable(x) for x in (r.name, r.verdict, r.method, _detail(r)))
+             for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = [
         "  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
@@ -102,18 +105,19 @@ def format_table(results: list[AuditResult], steps: bool = False) -> str:
     lines = [line.rstrip() for line in lines]
     if steps:
         for r in results:
-            lines += ["", f"{r.name}: {r.verdict} ({r.method})", f"  claim: {r.statement}"]
+            block = [f"{r.name}: {r.verdict} ({r.method})", f"  claim: {r.statement}"]
             if r.note:
-                lines.append(f"  slide: {r.note}")
-            lines += [f"  {s}" for s in r.steps]
+                block.append(f"  slide: {r.note}")
+            block += [f"  {s}" for s in r.steps]
             if r.values:
-                lines.append(
+                block.append(
                     f"  at the counterexample: lhs = {r.values['lhs']}, rhs = {r.values['rhs']}"
                 )
             if r.effort.get("search"):
-                lines.append(f"  search: {r.effort['search']}")
+                block.append(f"  search: {r.effort['search']}")
             if r.reason:
-                lines.append(f"  note: {r.reason}")
+                block.append(f"  note: {r.reason}")
+            lines += ["", *(printable(line) for line in block)]
     counts = summary(results)
     total = len(results)
     lines += [
@@ -125,7 +129,7 @@ def format_table(results: list[AuditResult], steps: bool = False) -> str:
 
 
 def _progress(i: int, n: int, name: str) -> None:
-    sys.stderr.write(f"\r[{i + 1}/{n}] {name[:60]:<60}")
+    sys.stderr.write(f"\r[{i + 1}/{n}] {printable(name)[:60]:<60}")
     sys.stderr.flush()
     if i + 1 == n:
         sys.stderr.write("\r" + " " * 70 + "\r")
@@ -156,6 +160,6 @@ def run(args: argparse.Namespace) -> int:
         print(format_table(results, args.steps))
     refused = [r for r in results if r.method == "refused"]
     if refused:  # bad input found inside a claim's time-limited child: exit 2, one line
-        sys.stderr.write(f"slth audit: error: {refused[0].reason}\n")
+        sys.stderr.write(f"slth audit: error: {printable(refused[0].reason)}\n")
         return 2
     return 1 if any(r.verdict == "refuted" for r in results) else 0

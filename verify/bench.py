@@ -1,10 +1,11 @@
 """`slth bench KIND`: this toolkit's engines against the generic formulations, side by side, in one run.
 
-Every solve runs in a fresh child process (:func:`verify.runtime.run_in_child`), so each row's
-peak memory is that solve's own (the resident set of the child, interpreter and libraries
-included) and a method that overruns its time limit is stopped from outside. Ratios are times
-relative to the toolkit's ``auto`` engine at the same n; a method that did not finish gives a
-lower bound ``>= x``. Each kind is a module of :mod:`verify` named in :data:`KINDS`, with
+Every solve runs in a fresh child process (the shared loop of :mod:`verify.benchmark`), so a
+method that overruns its time limit is stopped from outside, and each row's peak memory is that
+solve's own: the resident memory it added at its peak (the interpreter and libraries not
+counted). Ratios are times relative to the toolkit's ``auto`` engine at the same n; a method
+that did not finish gives a lower bound ``>= x``; ``~x`` marks a ratio with a time below a
+millisecond (timer noise). Each kind is a module of :mod:`verify` named in :data:`KINDS`, with
 ``add_arguments(parser)`` and ``run(args) -> int``.
 """
 

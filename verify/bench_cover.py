@@ -3,9 +3,9 @@
 For each n (values uniform on [-1, 1], ``default_rng([seed, n])``) and eps: the verdict of
 :func:`solvers.coverage.is_covered` in each processing order, the exact covering radius, and
 the baseline: all 2^n subset sums generated sorted (by merging, exact int64), then the widest
-gap. Every row runs in a fresh process (:func:`verify.runtime.run_in_child`): ``seconds`` is the
-computation alone, ``peak MB`` the child's resident peak and ``+MB`` its growth during the
-computation. ``x enum`` is the time relative to the enumeration at the same n. Verdicts and
+gap. Every row runs in a fresh process (:mod:`verify.benchmark`): ``seconds`` is the computation
+alone, ``peak MB`` the resident memory it added at its peak. ``x enum`` is the time relative to
+the enumeration at the same n (``~`` when both are below a millisecond: noise). Verdicts and
 radii are checked against the enumeration wherever it ran.
 """
 
@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
-import time
 from fractions import Fraction
 from typing import Any
 
@@ -23,6 +21,7 @@ import numpy as np
 
 from solvers.coverage import ORDERS
 from solvers.numbers import InputError, fraction_str, to_fraction
+from verify.benchmark import add_ratios, bench_row, measure, ratio_text
 
 __all__ = ["add_arguments", "run", "enumerate_radius"]
 
@@ -82,37 +81,32 @@ def _task(n: int, seed: int, what: str, eps: str | None, order: str) -> dict:
     is_covered(_values(6, seed + 1), "1/100")
     covering_radius(_values(6, seed + 1))
     values = _values(n, seed)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
     out: dict[str, Any] = {}
-    if what == "enumerate":
-        out["radius"] = fraction_str(enumerate_radius(values))
-    elif what == "radius":
-        r = covering_radius(values, order=order)
-        out.update(radius=fraction_str(r.radius), peak_intervals=r.stats["peak_intervals"])
-    else:
-        c = is_covered(values, eps, order=order)
-        out.update(covered=c.covered, peak_intervals=c.stats["peak_intervals"])
-    out["solve_seconds"] = time.perf_counter() - start
-    out["extra_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024
-    return out
+
+    def compute() -> None:
+        if what == "enumerate":
+            out["radius"] = fraction_str(enumerate_radius(values))
+        elif what == "radius":
+            r = covering_radius(values, order=order)
+            out.update(radius=fraction_str(r.radius), peak_intervals=r.stats["peak_intervals"])
+        else:
+            c = is_covered(values, eps, order=order)
+            out.update(covered=c.covered, peak_intervals=c.stats["peak_intervals"])
+
+    _, cost = measure(compute)
+    return {**out, **cost}
 
 
 def _rows(args: argparse.Namespace, eps_list: list[str], log: Any) -> list[dict]:
-    from verify.runtime import run_in_child
-
     rows = []
 
     def one(n: int, what: str, eps: str | None, order: str, label: str) -> dict:
-        out = run_in_child(_task, {"n": n, "seed": args.seed, "what": what, "eps": eps,
-                                   "order": order}, args.time_limit)
-        out.update(n=n, eps=eps, method=label)
-        rows.append(out)
-        log(f"  n={n:<3} {label:<22} {eps or '':<10} {out.get('seconds', float('nan')):9.3f} s\n")
-        return out
+        rows.append(bench_row(_task, {"n": n, "seed": args.seed, "what": what, "eps": eps,
+                                      "order": order}, args.time_limit, log, n=n,
+                              method=label, eps=eps))
+        return rows[-1]
 
     for n in sorted(args.n):
-        first = len(rows)
         exact = one(n, "enumerate", None, "", "enumerate 2^n") if n <= args.enum_max_n else None
         for eps in eps_list:
             for order in args.orders:
@@ -123,15 +117,13 @@ def _rows(args: argparse.Namespace, eps_list: list[str], log: Any) -> list[dict]
             r = one(n, "radius", None, "desc", "covering_radius/desc")  # its default order
             if exact and "radius" in exact and "radius" in r:
                 r["agrees"] = r["radius"] == exact["radius"]
-        for r in rows[first:]:
-            if exact and exact.get("seconds") and "seconds" in r:
-                r["ratio_vs_enumeration"] = r["seconds"] / exact["seconds"]
+    add_ratios(rows, "enumerate 2^n", "ratio_vs_enumeration", field="method")
     return rows
 
 
 def _table(rows: list[dict]) -> str:
     head = (f"{'n':>3}  {'method':<22} {'eps':<10} {'result':<12} {'seconds':>9} {'x enum':>8} "
-            f"{'peak MB':>8} {'+MB':>7} {'intervals':>10}  agrees")
+            f"{'peak MB':>8} {'intervals':>10}  agrees")
     lines = [head, "-" * len(head)]
     for r in rows:
         if "covered" in r:
@@ -140,12 +132,12 @@ def _table(rows: list[dict]) -> str:
             res = f"{float(Fraction(r['radius'])):.4g}"
         else:
             res = "killed" if r.get("timeout") else r.get("error_message", "?")[:12]
-        ratio = f"{r['ratio_vs_enumeration']:.3g}" if "ratio_vs_enumeration" in r else ""
+        ratio = ratio_text(r, "ratio_vs_enumeration")
         agrees = {True: "yes", False: "NO", None: ""}[r.get("agrees")]
         lines.append(f"{r['n']:>3}  {r['method']:<22} {r['eps'] or '':<10} {res:<12} "
                      f"{r.get('seconds', float('nan')):9.4f} {ratio:>8} "
-                     f"{r.get('peak_mb', float('nan')):8.0f} {r.get('extra_mb', float('nan')):7.0f}"
-                     f" {r.get('peak_intervals', ''):>10}  {agrees}")
+                     f"{r.get('peak_mb', float('nan')):8.1f} {r.get('peak_intervals', ''):>10}"
+                     f"  {agrees}")
     return "\n".join(lines)
 
 

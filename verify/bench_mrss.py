@@ -2,11 +2,12 @@
 
 For each n, the vectors are ``default_rng([seed, n, d])`` draws (uniform on [-1, 1]^d, or
 Gaussian N(0, I_d) whose doubles need the rounded int64 path) and the target is uniform on
-[-1, 1]^d. Every row runs in a fresh process (:func:`verify.runtime.run_in_child`): ``seconds``
-is the solve alone (compiled code is loaded first), ``peak MB`` the child's resident peak. A
-method that does not finish within the time limit drops out for larger n. ``x auto`` is the
-time relative to the toolkit's ``auto`` at the same n (``>=`` when the method did not prove
-optimality). Every method's error is checked against the exact optimum found by ``auto``.
+[-1, 1]^d. Every row runs in a fresh process (:mod:`verify.benchmark`): ``seconds`` is the solve
+alone (compiled code is loaded first), ``peak MB`` the resident memory the solve added at its
+peak. A method that does not finish within the time limit drops out for larger n. ``x auto`` is
+the time relative to the toolkit's ``auto`` at the same n (``>=`` when the method did not prove
+optimality, ``~`` when both times are below a millisecond: noise). Every method's error is
+checked against the exact optimum found by ``auto``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from fractions import Fraction
 from typing import Any
 
@@ -22,7 +22,7 @@ import numpy as np
 
 from solvers import mrss
 from solvers.numbers import InputError
-from verify.runtime import run_in_child
+from verify.benchmark import add_ratios, bench_rows, measure, ratio_text
 
 __all__ = ["add_arguments", "run", "bench_mrss", "BENCH_METHODS"]
 
@@ -64,48 +64,32 @@ def _solve_task(n: int, d: int, dist: str, norm: str, k: int | None, seed: int, 
 
     solve(*_instance(6, d, dist, seed + 1), None if k is None else 3)  # load compiled code
     X, z = _instance(n, d, dist, seed)
-    start = time.perf_counter()
-    sol = solve(X, z, k)
+    sol, cost = measure(lambda: solve(X, z, k))
     return {"status": sol.status, "error": None if sol.error is None else str(sol.error),
-            "error_float": sol.error_float, "method": sol.method,
-            "solve_seconds": time.perf_counter() - start}
+            "error_float": sol.error_float, "method": sol.method, **cost}
 
 
 def bench_mrss(ns: list[int], d: int, dist: str, norm: str, alpha: float | None,
                methods: list[str], time_limit: float, seed: int,
                log: Any = lambda s: None) -> list[dict]:
     """One row per (n, method) run; methods drop out once they overrun."""
-    rows: list[dict] = []
-    dropped: set[str] = set()
-    for n in ns:
-        k = None if alpha is None else round(alpha * n)
-        for method in methods:
-            if method in dropped or (method == "brute" and n > mrss.BRUTE_MAX_N):
-                continue
-            out = run_in_child(_solve_task, {"n": n, "d": d, "dist": dist, "norm": norm,
-                                             "k": k, "seed": seed, "method": method,
-                                             "time_limit": time_limit}, time_limit)
-            out.update(n=n, d=d, bench_method=method)
-            finished = out.get("status") in ("optimal", "optimal_within_tolerance")
-            if out.get("timeout") or not finished or out.get("seconds", 0) > time_limit:
-                dropped.add(method)
-            rows.append(out)
-            log(f"  n={n:<3} {method:<10} {out.get('status', 'stopped'):<25}"
-                f"{out.get('seconds', float('nan')):9.3f} s\n")
+    def kwargs(n: int, method: str) -> dict:
+        return {"n": n, "d": d, "dist": dist, "norm": norm, "seed": seed, "method": method,
+                "k": None if alpha is None else round(alpha * n), "time_limit": time_limit}
+
+    rows = bench_rows(ns, methods, _solve_task, kwargs, time_limit, log,
+                      skip=lambda n, m: m == "brute" and n > mrss.BRUTE_MAX_N, d=d)
     _compare(rows)
     return rows
 
 
 def _compare(rows: list[dict]) -> None:
     """Ratios to ``auto`` and the check of every error against auto's exact optimum."""
+    add_ratios(rows, "auto", "ratio_vs_auto")
     ref = {r["n"]: r for r in rows if r["bench_method"] == "auto" and r.get("status") == "optimal"}
     for r in rows:
         a = ref.get(r["n"])
-        if a is None or "seconds" not in r:
-            continue
-        r["ratio_vs_auto"] = r["seconds"] / a["seconds"]
-        r["ratio_is_lower_bound"] = r.get("status") != "optimal"
-        if r.get("error") is not None:
+        if a is not None and r.get("error") is not None:
             r["gap_to_optimum"] = float(Fraction(r["error"]) - Fraction(a["error"]))
             if r.get("status") == "optimal" and r["error"] != a["error"]:
                 r["disagrees"] = True
@@ -116,15 +100,14 @@ def _table(rows: list[dict]) -> str:
             f"{'peak MB':>8}  {'error':<10} {'- optimum':>9}")
     lines = [head, "-" * len(head)]
     for r in rows:
-        ratio = r.get("ratio_vs_auto")
-        rs = "" if ratio is None else (">=" if r.get("ratio_is_lower_bound") else "") + f"{ratio:.3g}"
+        rs = ratio_text(r, "ratio_vs_auto")
         status = r.get("status") or ("killed at limit" if r.get("timeout") else
                                      r.get("error_message", "?")[:24])
         err = r.get("error_float")
         gap = r.get("gap_to_optimum")
         lines.append(
             f"{r['n']:>3}  {r['bench_method']:<10} {status:<25} "
-            f"{r.get('seconds', float('nan')):9.3f} {rs:>9} {r.get('peak_mb', float('nan')):8.0f}"
+            f"{r.get('seconds', float('nan')):9.3f} {rs:>9} {r.get('peak_mb', float('nan')):8.1f}"
             f"  {'' if err is None else f'{err:.3e}':<10} {'' if gap is None else f'{gap:.1e}':>9}"
             + ("  DISAGREES" if r.get("disagrees") else ""))
     return "\n".join(lines)

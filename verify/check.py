@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from solvers import mrss
+from solvers.child import call_in_child
 from solvers.coverage import ENUMERATION_MAX_N, covering_radius, enumerated_cover, is_covered
 from solvers.deprecation import moved_names
 from solvers.files import read_data_file
@@ -59,6 +59,7 @@ from solvers.numbers import (
 )
 from solvers.results import Solution
 from solvers.rss import MITM_MAX_N, solve_instance
+from verify.terminal import printable
 
 __all__ = [
     "KINDS",
@@ -145,44 +146,25 @@ class Verdict:
 # --- running a decision under a time limit ----------------------------------------------------
 
 
-def _child(conn: Any, fn: Callable[[], Any]) -> None:
-    try:
-        conn.send(("ok", fn()))
-    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which re-raises it
-        conn.send(("error", exc))
-    finally:
-        conn.close()
-
-
 def _within_time(fn: Callable[[], Any], time_limit: float | None, grace: float = 0.0
                  ) -> Any | None:
     """``fn()``, or None when it has not returned after ``time_limit`` (+ ``grace``) seconds.
 
-    With a limit the call runs in a forked child process (the exact engines have no way to
-    stop mid-sweep), which is killed when the time is up; exceptions are re-raised here.
-    ``grace`` is for solvers that honour the limit themselves and return their best so far.
+    With a limit the call runs in a child process (:func:`solvers.child.call_in_child`: the
+    exact engines have no way to stop mid-sweep), killed when the time is up; exceptions are
+    re-raised here. ``grace`` is for solvers that honour the limit themselves and return their
+    best so far.
     """
     if time_limit is None:
         return fn()
-    ctx = multiprocessing.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, fn), daemon=True)
-    proc.start()
-    send.close()
-    try:
-        if not recv.poll(time_limit + grace):
-            return None
-        kind, value = recv.recv()
-    except EOFError:  # the child died without answering (out of memory, killed)
-        raise RuntimeError("the exact solver's process ended without an answer") from None
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        recv.close()
-    if kind == "error":
-        raise value
-    return value
+    out = call_in_child(fn, time_limit, grace=grace)
+    if out.status == "timeout":
+        return None
+    if out.status == "died":  # out of memory, killed
+        raise RuntimeError("the exact solver's process ended without an answer")
+    if out.status == "raised":
+        raise out.value
+    return out.value
 
 
 # --- no subset within eps ---------------------------------------------------------------------
@@ -499,7 +481,7 @@ def print_verdict(v: Verdict) -> None:
         rows.append(("bounds", f"{v.lower_bound} <= optimum <= {v.upper_bound}"))
     rows.append(("proof", v.proof))
     for key, val in rows:
-        print(f"{key:<12} {val}")
+        print(printable(f"{key:<12} {val}"))
 
 
 def run(args: argparse.Namespace) -> int:

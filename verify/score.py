@@ -26,7 +26,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -34,10 +34,11 @@ from typing import Any
 
 import numpy as np
 
-from solvers.files import check_file_size
 from solvers.heuristics import HEURISTICS, edge_popup, solve_heuristic
 from solvers.instances import MaskProblem, MRSSInstance, RSSInstance
 from solvers.numbers import InputError, fraction_str, parse_fraction_str
+from verify.runtime import read_jsonl
+from verify.terminal import printable
 
 __all__ = [
     "InstanceScore",
@@ -152,23 +153,6 @@ class ScoreReport:
 
 
 # --- reading --------------------------------------------------------------------------------------
-
-
-def read_jsonl(path: str | Path, *, strict: bool) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed object) of each non-blank line; a bad line raises InputError when
-    ``strict``, else it is yielded as an ``InputError`` for the caller to flag."""
-    p = check_file_size(path)
-    with p.open(encoding="utf-8", errors="replace") as fh:
-        for num, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield num, json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                err = InputError(f"{path} line {num} is not valid JSON: {exc}")
-                if strict:
-                    raise err from None
-                yield num, err
 
 
 def truth_instance(record: dict[str, Any]) -> RSSInstance | MRSSInstance | MaskProblem:
@@ -393,14 +377,14 @@ def run(args: argparse.Namespace) -> int:
             ("invalid", report.n_invalid), ("missing", report.n_missing),
             ("beats truth", report.n_contradictions), ("unmatched", len(report.unmatched))]
     for key, val in rows:
-        print(f"{key:<12} {val}")
+        print(printable(f"{key:<12} {val}"))
     flagged = [r for r in report.rows if r.verdict in ("invalid", "beats-truth")]
     for r in (report.rows if args.rows else flagged[:10]):
         err = None if r.error is None else float(r.error)
-        print(f"  [{r.index}] {r.verdict}: error {_fmt(err)}"
-              f" optimum {float(r.optimum):.4g}{'  ' + r.note if r.note else ''}")
+        print(printable(f"  [{r.index}] {r.verdict}: error {_fmt(err)}"
+                        f" optimum {float(r.optimum):.4g}{'  ' + r.note if r.note else ''}"))
     for u in report.unmatched[:10]:
-        print(f"  unmatched {u}")
+        print(printable(f"  unmatched {u}"))
     if args.plot:
         print(f"plot: {args.plot}", file=sys.stderr)
     return 0

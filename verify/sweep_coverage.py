@@ -22,7 +22,7 @@ import numpy as np
 
 from solvers.coverage import ORDERS, covering_radius, is_covered
 from solvers.numbers import InputError, fraction_str, to_fraction
-from verify.runtime import read_records, run_tasks
+from verify.runtime import check_task_count, read_records, run_tasks
 
 __all__ = [
     "add_arguments",
@@ -268,11 +268,14 @@ def int_range(text: str) -> list[int]:
             parts = [int(p) for p in text.split(":")]
             if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] < 1):
                 raise ValueError
-            ns = list(range(parts[0], parts[1] + 1, parts[2] if len(parts) == 3 else 1))
+            sizes: range | list[int] = range(parts[0], parts[1] + 1,
+                                             parts[2] if len(parts) == 3 else 1)
         else:
-            ns = [int(p) for p in text.split(",")]
+            sizes = [int(p) for p in text.split(",")]
     except ValueError:
         raise InputError(f"--n is {text!r}: expected A:B, A:B:STEP or a list like 4,8,16") from None
+    check_task_count(len(sizes), f"--n {text}")  # before a range is expanded
+    ns = list(sizes)
     if not ns or min(ns) < 1:
         raise InputError(f"--n is {text!r}: expected a non-empty range of n >= 1")
     return ns
@@ -311,6 +314,7 @@ def _coverage_specs(args: argparse.Namespace) -> list[dict]:
     if not a < b:
         raise InputError(f"--interval is [{fraction_str(a)}, {fraction_str(b)}]: expected A < B")
     interval = [fraction_str(a), fraction_str(b)]
+    check_task_count(len(args.dist) * len(ns) * args.trials, "--dist, --n and --trials")
     return [{"dist": d, "p": args.p, "n": n, "trial": t, "seed": args.seed, "eps": eps,
              "interval": interval, "radius": n <= args.radius_max_n, "order": args.order}
             for d in args.dist for n in ns for t in range(args.trials)]

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from solvers.numbers import InputError, fraction_str, to_fraction
-from verify.runtime import read_records, run_tasks
+from verify.runtime import check_task_count, read_records, run_tasks
 from verify.sweep_coverage import crossing, int_range
 
 __all__ = ["add_arguments", "run", "mrss_task", "summarize_mrss", "plot_mrss"]
@@ -213,6 +213,7 @@ def _specs(args: argparse.Namespace) -> tuple[list[dict], list[str]]:
     if not 0 < args.delta < 1:
         raise InputError(f"--delta is {args.delta}: expected a number in (0, 1)")
     target = fraction_str(to_fraction(args.target, "--target"))
+    check_task_count(sum(len(_sizes(args.n, d)) for d in args.d) * args.trials, "--n and --trials")
     specs = []
     for d in args.d:
         ns = _sizes(args.n, d)

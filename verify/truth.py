@@ -50,7 +50,7 @@ from solvers.networks import UNIFORM_GRID_BITS, random_network
 from solvers.numbers import InputError, fraction_str
 from solvers.results import Solution
 from solvers.rss import solve_instance, solve_rss_batch
-from verify.runtime import RunReport, read_records, run_tasks
+from verify.runtime import RunReport, check_task_count, read_records, run_tasks
 
 __all__ = [
     "FAMILIES",
@@ -253,20 +253,32 @@ def generate_truth(family: str, n: int, count: int, output: str | Path, *, seed:
     _check_params(family, n, dim, cardinality, kappa)
     params = _params(family, n, dim, cardinality, kappa)
     ident = _identity(family, n, seed, params)
-    done = {r["index"] for r in read_records(output)
-            if _identity(r.get("family"), r.get("n"), r.get("seed"), r.get("params", {})) == ident}
-    todo = [i for i in range(count) if i not in done]
     size = 100 if family in _BATCHED else 1 if family == "network-masks" else 10
-    chunks: dict[int, list[int]] = {}
-    for i in todo:
-        chunks.setdefault(i // size, []).append(i)
+    check_task_count(-(-count // size), f"--count {count}")  # before any task is built
+    done = _done_indices(output, ident)
     tasks = []
-    for c, idx in chunks.items():
-        key = f"truth/{ident}/chunk={c}/{idx[0]}-{idx[-1]}:{len(idx)}"
-        tasks.append((key, {"family": family, "n": n, "seed": seed, "indices": idx, "dim": dim,
-                            "cardinality": cardinality, "kappa": kappa}))
+    for c in range(-(-count // size)):
+        idx: Sequence[int] = range(c * size, min(count, (c + 1) * size))
+        if done:
+            idx = [i for i in idx if i not in done]
+        if idx:
+            key = f"truth/{ident}/chunk={c}/{idx[0]}-{idx[-1]}:{len(idx)}"
+            tasks.append((key, {"family": family, "n": n, "seed": seed, "indices": idx,
+                                "dim": dim, "cardinality": cardinality, "kappa": kappa}))
     return run_tasks(tasks, _task, output, workers=workers, scheduler=scheduler,
                      progress=progress, desc=f"truth {family} n={n}")
+
+
+def _done_indices(output: str | Path, ident: str) -> set[int]:
+    """The indices of this run's instances already in ``output``."""
+    return {r["index"] for r in read_records(output)
+            if _identity(r.get("family"), r.get("n"), r.get("seed"), r.get("params", {})) == ident}
+
+
+def count_instances(output: str | Path) -> int:
+    """Distinct instances in a truth file: a (run, index) written twice counts once."""
+    return len({(_identity(r.get("family"), r.get("n"), r.get("seed"), r.get("params", {})),
+                 r.get("index")) for r in read_records(output)})
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -303,7 +315,7 @@ def run(args: argparse.Namespace) -> int:
                          workers=args.workers, scheduler=args.scheduler)
     summary = {"output": str(args.output), "family": args.family, "n": args.n,
                "count": args.count, "new_tasks": rep.done, "failed_tasks": len(rep.failed),
-               "records_in_file": len(read_records(args.output)),
+               "records_in_file": count_instances(args.output),
                "seconds": round(rep.seconds, 3)}
     if args.json:
         print(json.dumps(summary, indent=2))
