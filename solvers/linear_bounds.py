@@ -353,7 +353,7 @@ def _layer_bounds(diffs: list[_Diff], lo: np.ndarray, hi: np.ndarray) -> list[_B
     """Bounds of z and delta of every hidden layer, each by back-substitution to the input."""
     bounds: list[_Bounds] = []
     for ell in range(len(diffs) - 1):
-        n = diffs[ell].T.pos.shape[0]
+        n = diffs[ell].tgt.pos.shape[0]
         eye, zero = np.eye(n), np.zeros((n, n))
         rows = [(eye, zero), (-eye, zero), (zero, eye), (zero, -eye)]
         res = []
