@@ -107,7 +107,7 @@ class ErrorBracket:
         return {
             "attained_error": fraction_str(self.attained),
             "attained_error_float": float(self.attained),
-            "attained_input_output": self.attained_output,
+            "attained_output": self.attained_output,
             "certified_error": self.certified,
             "certified_error_kind": "rigorous upper bound on sup over the box of ||f - g||_inf "
                                     "(outward-rounded linear bound propagation)",

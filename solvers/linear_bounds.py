@@ -250,53 +250,116 @@ def _vertices(b: _Bounds) -> tuple[np.ndarray, np.ndarray]:
     return Z, D
 
 
+def _plane_offsets(P: np.ndarray, Q: np.ndarray, b: _Bounds, az: np.ndarray, ad: np.ndarray
+                   ) -> np.ndarray:
+    """beta, rounded up, with ``az z + ad delta + beta >= P relu(z) + Q (relu(z + delta) -
+    relu(z))`` on the box of ``b`` (the difference is linear on each cell: its max is at one
+    of :func:`_vertices`). Valid for any slopes."""
+    Z, D = _vertices(b)
+    A = P - Q
+    val = (A[..., None] * np.maximum(Z, 0.0) + Q[..., None] * np.maximum(Z + D, 0.0)
+           - az[..., None] * Z - ad[..., None] * D)
+    aZ, aD = np.abs(Z), np.abs(D)
+    # each value is a sum of four rounded products (and one rounded sum inside a relu)
+    mag = ((np.abs(P) + np.abs(Q) + np.abs(az))[..., None] * aZ
+           + (np.abs(Q)[..., None]) * (aZ + aD) + np.abs(ad)[..., None] * aD)
+    return np.nextafter(np.max(val + 8 * _U * mag + _TINY, axis=-1), np.inf)
+
+
 def _relax_upper(P: np.ndarray, Q: np.ndarray, b: _Bounds
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A plane ``az z + ad delta + beta`` above ``P relu(z) + Q (relu(z + delta) - relu(z))``
-    over the box of ``b``, per row and neuron; beta is rounded up, so the plane is valid for
-    any slopes. Of a few candidate slopes, the plane lowest at the box's centre is kept."""
+    over the box of ``b``, per row and neuron. Of a few candidate slopes (each relu relaxed
+    alone, or the gap relu(z + delta) - relu(z) relaxed in delta), the plane lowest at the
+    box's centre is kept."""
     zl, zu, dl, du = b.zl, b.zu, b.dl, b.du
     lp, up = zl + dl, zu + du  # z + delta lies within (rounding only widens: slopes are heuristic)
     sd = _upper_slope(dl, du)
     ad_diff = Q * np.where(Q >= 0, sd, 1.0 - sd)
     A = P - Q
-    cands = []
-    for flip in (False, True):
-        sq = _relu_slope(Q, lp, up, flip)
-        cands.append((A * _relu_slope(A, zl, zu, flip) + Q * sq, Q * sq))
-        cands.append((P * _relu_slope(P, zl, zu, flip), ad_diff))
-    Z, D = _vertices(b)
-    rz, rzd = np.maximum(Z, 0.0), np.maximum(Z + D, 0.0)
-    aZ, aD = np.abs(Z), np.abs(D)
-    base = (A[..., None] * rz + Q[..., None] * rzd)
-    mag = ((np.abs(P) + np.abs(Q))[..., None] * aZ + np.abs(Q)[..., None] * (aZ + aD))
     zc, dc = (zl + zu) / 2, (dl + du) / 2
     best = None
-    for az, ad in cands:
-        val = base - az[..., None] * Z - ad[..., None] * D
-        err = 8 * _U * (mag + np.abs(az)[..., None] * aZ + np.abs(ad)[..., None] * aD) + _TINY
-        beta = np.nextafter(np.max(val + err, axis=-1), np.inf)
-        score = beta + az * zc + ad * dc
-        if best is None:
-            best = [az, ad, beta, score]
-        else:
-            take = score < best[3]
-            for i, arr in enumerate((az, ad, beta, score)):
-                best[i] = np.where(take, arr, best[i])
+    for flip in (False, True):
+        sq = _relu_slope(Q, lp, up, flip)
+        for az, ad in ((A * _relu_slope(A, zl, zu, flip) + Q * sq, Q * sq),
+                       (P * _relu_slope(P, zl, zu, flip), ad_diff)):
+            beta = _plane_offsets(P, Q, b, az, ad)
+            score = beta + az * zc + ad * dc
+            if best is None:
+                best = [az, ad, beta, score]
+            else:
+                take = score < best[3]
+                for i, arr in enumerate((az, ad, beta, score)):
+                    best[i] = np.where(take, arr, best[i])
     assert best is not None
     return best[0], best[1], best[2]
 
 
-def _mag(absA: np.ndarray, v: np.ndarray) -> np.ndarray:
-    return absA @ v
+def _first_layer(d: _Diff, Lam: np.ndarray, M: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coefficients of x^+ and x^- and the constant of ``Lam z_1 + M delta_1`` (float)."""
+    return (Lam @ d.tgt.pos + M @ d.Dpos, Lam @ d.tgt.neg + M @ d.Dneg,
+            Lam @ d.tgt.bias + M @ d.Db)
+
+
+def _maximise_split(p: np.ndarray, q: np.ndarray, lo: np.ndarray, hi: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Float max over the box of ``p x^+ + q x^-`` per row, and the maximiser."""
+    cands = np.stack([lo, np.clip(0.0, lo, hi), hi])
+    vals = np.stack([p * np.maximum(c, 0.0) + q * np.minimum(c, 0.0) for c in cands], axis=-1)
+    pick = np.argmax(vals, axis=-1)
+    xs = cands.T[np.arange(len(lo))[None, :], pick]
+    return np.take_along_axis(vals, pick[..., None], axis=-1)[..., 0].sum(axis=1), xs
+
+
+def _optimise_slopes(d: _Diff, P: np.ndarray, Q: np.ndarray, b: _Bounds, az: np.ndarray,
+                     ad: np.ndarray, lo: np.ndarray, hi: np.ndarray, iterations: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Slopes of the last relaxation (the one next to the input) that lower the bound.
+
+    With one relaxed layer the bound is a convex function of the slopes (a max over the box
+    plus a max over each neuron's vertices; Lagrangian duality, as in alpha-CROWN of Xu et al.
+    2021): Adam on its subgradient, keeping the best slopes seen. Only the choice is in float;
+    the caller bounds rigorously with whatever slopes come back.
+    """
+    Z, D = _vertices(b)
+    A = P - Q
+    phi = A[..., None] * np.maximum(Z, 0.0) + Q[..., None] * np.maximum(Z + D, 0.0)
+    scale = np.abs(P) + np.abs(Q) + 1e-300
+    theta = np.stack([az, ad])
+    m1, m2 = np.zeros_like(theta), np.zeros_like(theta)
+    best_val, best = np.full(P.shape[0], np.inf), theta.copy()
+    rows = np.arange(P.shape[0])[:, None]
+    cols = np.arange(P.shape[1])[None, :]
+    for t in range(1, iterations + 1):
+        a_z, a_d = theta
+        vals = phi - a_z[..., None] * Z - a_d[..., None] * D
+        i_star = np.argmax(vals, axis=-1)
+        beta = vals[rows, cols, i_star]
+        p, q, c = _first_layer(d, a_z, a_d)
+        conc, xs = _maximise_split(p, q, lo, hi)
+        total = conc + c + beta.sum(axis=1)
+        better = total < best_val
+        best_val = np.where(better, total, best_val)
+        best = np.where(better[None, :, None], theta, best)
+        xp, xn = np.maximum(xs, 0.0), np.minimum(xs, 0.0)
+        gz = xp @ d.tgt.pos.T + xn @ d.tgt.neg.T + d.tgt.bias - Z[cols, i_star]
+        gd = xp @ d.Dpos.T + xn @ d.Dneg.T + d.Db - D[cols, i_star]
+        grad = np.stack([gz, gd])
+        m1 = 0.9 * m1 + 0.1 * grad
+        m2 = 0.999 * m2 + 0.001 * grad**2
+        step = (m1 / (1 - 0.9**t)) / (np.sqrt(m2 / (1 - 0.999**t)) + 1e-12)
+        theta = theta - 0.02 * scale * step * (1 - t / (iterations + 1))
+    return best[0], best[1]
 
 
 def _backsub(diffs: list[_Diff], bounds: list[_Bounds], top: int, Lam: np.ndarray,
-             M: np.ndarray, lo: np.ndarray, hi: np.ndarray
+             M: np.ndarray, lo: np.ndarray, hi: np.ndarray, iterations: int = 0
              ) -> tuple[np.ndarray, np.ndarray]:
     """Upper bounds of ``Lam z_top + M delta_top`` over the box, and the maximising inputs.
 
-    ``top`` indexes ``diffs`` (layer ``top`` maps layer top-1's ReLU outputs to z_top).
+    ``top`` indexes ``diffs`` (layer ``top`` maps layer top-1's ReLU outputs to z_top);
+    ``iterations`` of slope optimisation for the relaxation next to the input.
     """
     R = Lam.shape[0]
     const = np.zeros(R)
@@ -318,6 +381,9 @@ def _backsub(diffs: list[_Diff], bounds: list[_Bounds], top: int, Lam: np.ndarra
                 + _gamma(d.tgt.pos.shape[0] + 2) * (aM @ (np.abs(d.oth.pos) @ dm))
                 + aL @ (d.tgt.rpos @ hub) + aM @ (d.rDpos @ hub) + aM @ (d.oth.rpos @ dm))
         az, ad, beta = _relax_upper(P, Q, below)
+        if ell == 1 and iterations:
+            az, ad = _optimise_slopes(diffs[0], P, Q, below, az, ad, lo, hi, iterations)
+            beta = _plane_offsets(P, Q, below, az, ad)
         const += beta.sum(axis=1)
         err += _gamma(n + 2) * np.abs(beta).sum(axis=1) + _TINY
         Lam, M = az, ad
@@ -325,9 +391,8 @@ def _backsub(diffs: list[_Diff], bounds: list[_Bounds], top: int, Lam: np.ndarra
     xp, xn = np.maximum(hi, 0.0), np.maximum(-lo, 0.0)
     aL, aM = np.abs(Lam), np.abs(M)
     m = d.tgt.pos.shape[0]
-    const += Lam @ d.tgt.bias + M @ d.Db
-    p = Lam @ d.tgt.pos + M @ d.Dpos
-    q = Lam @ d.tgt.neg + M @ d.Dneg
+    p, q, c = _first_layer(d, Lam, M)
+    const += c
     g2 = _gamma(2 * m + 2)
     err += (_gamma(m + 2) * (aL @ np.abs(d.tgt.bias) + aM @ np.abs(d.Db))
             + aL @ d.tgt.rbias + aM @ d.rDb
@@ -364,11 +429,12 @@ def _layer_bounds(diffs: list[_Diff], lo: np.ndarray, hi: np.ndarray) -> list[_B
 
 
 def _chunked(diffs: list[_Diff], bounds: list[_Bounds], top: int, Lam: np.ndarray,
-             M: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+             M: np.ndarray, lo: np.ndarray, hi: np.ndarray, iterations: int = 0
+             ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_backsub` in chunks of rows (the relaxation holds rows x neurons x 11 points)."""
     width = max(1, max(d.tgt.pos.shape[1] for d in diffs[: top + 1]))
     step = max(1, _CHUNK // (11 * width))
-    outs = [_backsub(diffs, bounds, top, Lam[i:i + step], M[i:i + step], lo, hi)
+    outs = [_backsub(diffs, bounds, top, Lam[i:i + step], M[i:i + step], lo, hi, iterations)
             for i in range(0, Lam.shape[0], step)]
     return np.concatenate([o[0] for o in outs]), np.concatenate([o[1] for o in outs])
 
@@ -391,8 +457,8 @@ class LinearBound:
 
 def error_upper_bound(f: Network, g: Network, box: tuple[object, object] | None = None, *,
                       lo: np.ndarray | None = None, hi: np.ndarray | None = None,
-                      aligned: tuple[list[SplitLayer], list[SplitLayer]] | None = None
-                      ) -> LinearBound:
+                      aligned: tuple[list[SplitLayer], list[SplitLayer]] | None = None,
+                      iterations: int = 0) -> LinearBound:
     """Certified upper bound of ``sup_{x in [lo, hi]} ||f(x) - g(x)||_inf``.
 
     Parameters
@@ -401,6 +467,8 @@ def error_upper_bound(f: Network, g: Network, box: tuple[object, object] | None 
     box : ``(lo, hi)`` doubles, the same for every input; or per-input arrays ``lo``, ``hi``.
     aligned : the result of :func:`align` when already computed (it is reused by callers that
         bound many sub-boxes).
+    iterations : rounds of slope optimisation of the relaxation next to the input (0: the
+        heuristic slopes only).
 
     Notes
     -----
@@ -427,7 +495,8 @@ def error_upper_bound(f: Network, g: Network, box: tuple[object, object] | None 
         diffs = [_Diff.create(t, o) for t, o in zip(*aligned, strict=True)]
         bounds = _layer_bounds(diffs, lo, hi)
         zero = np.zeros((2 * k, k))
-        ub, xs = _chunked(diffs, bounds, len(diffs) - 1, zero, np.vstack([-eye, eye]), lo, hi)
+        ub, xs = _chunked(diffs, bounds, len(diffs) - 1, zero, np.vstack([-eye, eye]), lo, hi,
+                          iterations)
         return LinearBound(float(ub.max()), ub, xs, "differential")
     return _independent(f, g, lo, hi)
 
