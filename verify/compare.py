@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from typing import Any
 
 from solvers.numbers import InputError, fraction_str, to_fraction
@@ -33,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="no branch and bound on the box (default: on with <= 8 inputs)")
     p.add_argument("--seed", type=int, default=0, help="seed of the attack (default 0)")
     p.add_argument("--json", action="store_true", help="print the bracket as JSON")
+    # "--box -1,1": let a value that starts like a negative number be a value, not an option
+    p._negative_number_matcher = re.compile(r"^-\.?\d")
     p.set_defaults(func=run)
 
 
