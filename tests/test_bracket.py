@@ -14,6 +14,7 @@ from solvers.bracket import box_doubles, error_bracket
 from solvers.linear_bounds import align, error_upper_bound, forward_split, split_layers
 from solvers.networks import Network, construction_network, random_network, write_network
 from solvers.pruning import subset_sum_construction
+from solvers.spectral_bounds import sigma_max_upper, spectral_error_bound
 from verify.check import sup_error_interval
 from verify.cli import main
 
@@ -142,6 +143,27 @@ def test_bracket_against_the_exact_sup_1d(seed, width):
         assert Fraction(root.bound) >= sup
         br = error_bracket(target, g, (-1, 1), time_limit=2)
         assert br.attained <= sup <= Fraction(br.certified)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_spectral_bound_against_the_exact_sup_2d(seed):
+    f = random_network([2, 3, 2], seed=seed, bias=True)
+    rng = np.random.default_rng(seed)
+    near = Network.create([W + rng.integers(-64, 65, W.shape) / 1024 for W in f.weights],
+                          [b + rng.integers(-64, 65, b.shape) / 1024 for b in f.biases])
+    t = random_network([2, 2, 1], seed=seed, bias=True)
+    for a, b in ((f, near), (t, pruned(t, 1 + seed % 4, seed))):
+        sup = exact_sup_2d(a, b, -1, 1)
+        assert Fraction(spectral_error_bound(*align(a, b), -np.ones(2), np.ones(2)).max()) >= sup
+        br = error_bracket(a, b, (-1, 1), time_limit=2, branch=False)  # linear + spectral
+        assert br.attained <= sup <= Fraction(br.certified)
+
+
+def test_sigma_max_upper_is_above_the_singular_value():
+    M = np.random.default_rng(0).standard_normal((40, 70))
+    s = np.linalg.svd(M, compute_uv=False)[0]
+    assert s <= sigma_max_upper(M) <= s * (1 + 1e-5)
 
 
 def test_certified_is_above_exact_errors_at_many_inputs():
