@@ -33,16 +33,39 @@ from solvers.networks import Network
 from solvers.numbers import InputError, check_time_limit, fraction_str, to_fraction
 from solvers.spectral_bounds import spectral_error_bound
 
-__all__ = ["ErrorBracket", "error_bracket", "box_doubles", "BRANCH_MAX_INPUTS"]
+__all__ = ["ErrorBracket", "error_bracket", "box_doubles", "memory_estimate",
+           "BRANCH_MAX_INPUTS", "MAX_MEMORY"]
 
 #: Branch and bound on the input box by default up to this many inputs (beyond, a split
 #: halves one of many directions and barely moves the bound).
 BRANCH_MAX_INPUTS = 8
 #: Share of the time limit for the attack when the box is branched on (the rest refines).
 ATTACK_SHARE = 0.3
+#: The bracket refuses to start when its estimated working memory exceeds this (bytes).
+MAX_MEMORY = 12 * 2**30
 #: Share of the time limit the spectral bound may take (rows it does not reach keep the
 #: linear bound); the attack has the rest.
 SPECTRAL_SHARE = 0.7
+
+
+def memory_estimate(f: Network, g: Network, starts: int = 8) -> int:
+    """Bytes the bracket's largest arrays take (an estimate, within a small factor): the
+    collapsed pairs' products, back-substitution rows, the spectral matrices, the attack's
+    batches and the exact evaluators' integers (about 100 bytes per nonzero weight). Widths
+    are the first network's: the second aligns with it once the construction's pairs collapse.
+
+    >>> memory_estimate(Network.create([[[1.0]]]), Network.create([[[2.0]]])) < 2**20
+    True
+    """
+    d0, wmax = f.sizes[0], max(f.sizes)  # g aligns with f after collapsing, or is bounded alone
+    collapse = max(W1.shape[0] * W0.shape[0] for net in (f, g)
+                   for W0, W1 in zip(net.weights, net.weights[1:], strict=False)) \
+        if max(f.n_layers, g.n_layers) > 1 else 0
+    rows = 4 * wmax * wmax * 6 + 11 * 4_000_000 * 4
+    spectral = 2 * wmax * (2 * d0 + 1) * 5 + (2 * wmax) ** 2 * 3
+    attack = (2 * f.sizes[-1] * (starts + 4) + 3 * d0) * wmax * 6
+    exact = 100 * sum(int(np.count_nonzero(W)) for net in (f, g) for W in net.weights)
+    return 8 * (3 * collapse + rows + spectral + attack) + exact
 
 
 def box_doubles(box: object) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -153,6 +176,10 @@ def error_bracket(f: Network, g: Network, box: object = (-1, 1), *,
     (ilo, ihi), (olo, ohi) = box_doubles(box)
     qbox = (to_fraction(box[0], "box lo"), to_fraction(box[1], "box hi"))  # type: ignore[index]
     d0 = f.sizes[0]
+    need = memory_estimate(f, g, starts)
+    if need > MAX_MEMORY:
+        raise InputError(f"the bracket of networks {f.sizes} and {g.sizes} needs about "
+                         f"{need / 2**30:.1f} GB, above the {MAX_MEMORY / 2**30:.0f} GB limit")
     aligned = align(f, g)
     if branch is None:
         branch = d0 <= BRANCH_MAX_INPUTS

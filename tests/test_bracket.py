@@ -13,6 +13,7 @@ from solvers.attack import ExactEvaluator, error_attack, exact_error
 from solvers.bracket import box_doubles, error_bracket
 from solvers.linear_bounds import align, error_upper_bound, forward_split, split_layers
 from solvers.networks import Network, construction_network, random_network, write_network
+from solvers.numbers import InputError
 from solvers.pruning import subset_sum_construction
 from solvers.spectral_bounds import sigma_max_upper, spectral_error_bound
 from verify.check import sup_error_interval
@@ -248,3 +249,12 @@ def test_compare_bad_input(tmp_path, capsys, monkeypatch, args, fragment):
     assert main(["compare", *args]) == 2
     err = capsys.readouterr().err
     assert fragment in err and len(err.strip().splitlines()) == 1
+
+
+def test_memory_estimate_refuses_before_allocating(monkeypatch):
+    import solvers.bracket as bracket
+
+    f = random_network([2, 2, 1], seed=0)
+    monkeypatch.setattr(bracket, "MAX_MEMORY", 1000)
+    with pytest.raises(InputError, match="GB limit"):
+        error_bracket(f, f, (-1, 1))
