@@ -61,7 +61,8 @@ def memory_estimate(f: Network, g: Network, starts: int = 8) -> int:
     collapse = max(W1.shape[0] * W0.shape[0] for net in (f, g)
                    for W0, W1 in zip(net.weights, net.weights[1:], strict=False)) \
         if max(f.n_layers, g.n_layers) > 1 else 0
-    rows = 4 * wmax * wmax * 6 + 11 * 4_000_000 * 4
+    # identity rows of the hidden-layer bounds, and the relaxation's chunks (11 points each)
+    rows = 4 * wmax * wmax * 6 + min(4_000_000, 44 * wmax * wmax) * 10
     spectral = 2 * wmax * (2 * d0 + 1) * 5 + (2 * wmax) ** 2 * 3
     attack = (2 * f.sizes[-1] * (starts + 4) + 3 * d0) * wmax * 6
     exact = 100 * sum(int(np.count_nonzero(W)) for net in (f, g) for W in net.weights)
