@@ -43,8 +43,8 @@ _U = 2.0**-53
 _TINY = 1e-290
 #: Relative margin over float sums of nonnegative terms (each within n u ~ 1e-12 of exact).
 _REL = 1e-9
-#: Gradient steps of the diagonal-scaling search (each a few power iterations).
-SCALING_ROUNDS = 120
+#: Rounds of the diagonal-scaling iteration (each a few power iterations).
+SCALING_ROUNDS = 25
 
 
 def sigma_max_upper(M: np.ndarray) -> float:
@@ -93,45 +93,36 @@ def _scalings(C: np.ndarray, r: np.ndarray, pairs: np.ndarray
               ) -> tuple[float, np.ndarray, np.ndarray]:
     """Diagonal scalings for the cut bound of C (rows tau in {-1,1}^N, columns |y_j| <= r_j,
     grouped in ``pairs`` of which at most one is nonzero), and the float estimate of the bound
-    ``||s|| ||t r|| sigma_max(S^-1 C T^-1)`` they give (power iteration; not rigorous).
-
-    Gradient descent on the logarithm of the bound in log s and log t: with (u, v) the top
-    singular pair, d log / d log s_i = s_i^2 / ||s||^2 - u_i^2 (likewise for t, pairs summed);
-    at the optimum the semidefinite relaxation's value is reached.
-    """
+    ``||s|| ||t r|| sigma_max(S^-1 C T^-1)`` they give (power iteration; not rigorous)."""
     n_groups = int(pairs.max()) + 1
     if C.shape[0] == 0:
         return 0.0, np.ones(0), np.ones(n_groups)
     r_group = np.zeros(n_groups)
     np.maximum.at(r_group, pairs, r)
-    norms = np.sqrt(np.sum(C * C, axis=1))
-    log_s = np.log(np.maximum(norms, 1e-9 * norms.max() + 1e-150))
-    log_t = np.zeros(n_groups)
-    live = r_group > 0
-    best, best_st = math.inf, (np.exp(log_s), np.exp(log_t))
+    s = np.sqrt(np.sum(C * C, axis=1))
+    s = np.maximum(s, 1e-9 * s.max() + 1e-150)
+    t = np.ones(n_groups)
+    best, best_st = math.inf, (s, t)
     v = np.ones(C.shape[1])
-    for it in range(SCALING_ROUNDS):
-        s, t = np.exp(log_s), np.exp(log_t)
+    for _ in range(SCALING_ROUNDS):
         M = C / s[:, None] / t[pairs][None, :]
-        for _ in range(4):  # power iteration, warm started
+        for _ in range(8):  # power iteration, warm started
             u = M @ v
             u /= np.linalg.norm(u) + 1e-300
             v = M.T @ u
             sig = np.linalg.norm(v)
             v /= sig + 1e-300
-        tr = t * r_group
-        est = np.linalg.norm(s) * np.linalg.norm(tr) * sig
-        if np.isfinite(est) and est < best:
-            best, best_st = est, (s, t)
+        est = np.linalg.norm(s) * np.linalg.norm(t * r_group) * sig
+        if est < best:
+            best, best_st = est, (s.copy(), t.copy())
+        # optimality of the scalings: s_i / ||s|| = |u_i|, t_j r_j / ||t r|| = |v_j| (pairs summed)
         vg = np.zeros(n_groups)
         np.add.at(vg, pairs, v * v)
-        grad_s = s * s / np.sum(s * s) - u * u
-        grad_t = np.where(live, tr * tr / np.sum(tr * tr) - vg, 0.0)
-        step = 0.08 * (1 - it / SCALING_ROUNDS)
-        log_s = log_s - np.clip(step * len(s) * grad_s, -0.2, 0.2)
-        log_t = log_t - np.clip(step * n_groups * grad_t, -0.2, 0.2)
-        log_s -= log_s.max()  # the bound is invariant under scaling s or t: keep them bounded
-        log_t -= log_t.max()
+        s = np.sqrt(s * np.maximum(np.abs(u), 1e-9) * np.linalg.norm(s))
+        tr = np.linalg.norm(t * r_group)
+        t_new = np.sqrt(vg) * tr / np.maximum(r_group, 1e-300)
+        t = np.sqrt(t * np.maximum(t_new, 1e-9 * t_new.max() + 1e-150))
+        s = np.maximum(s, 1e-9 * s.max() + 1e-150)
     return best, *best_st
 
 
