@@ -5,8 +5,11 @@ resident peak):
 
 - ``construction``: a target of the given sizes (weights uniform on [-0.46, 0.54], Pensia et
   al.'s MNIST range) pruned from its construction network; every per-weight problem solved
-  exactly by the batch engine. Reports problems/s, the kept ratio and a sampled check of the
-  error bound.
+  exactly by the batch engine. Reports problems/s, the kept ratio, the construction's interval
+  bound on the network error, and the error bracket of :func:`solvers.bracket.error_bracket`
+  (certified bound by linear bound propagation, attained exact error, their ratio).
+- ``bracket width w``: the same three figures on the README's small construction networks
+  (target ``random_network([2, 2, 1], seed=0, bias=True)``, construction width w).
 - ``per-weight MIP``: Pensia et al.'s method, one floating-point MIP (SCIP) per weight half,
   timed on a sample of the same problems and extrapolated to all of them; the ratio is
   against the construction row.
@@ -44,6 +47,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mip-sample", type=int, default=100, metavar="K",
                    help="per-weight problems timed with one MIP each (0 skips; default 100)")
     p.add_argument("--no-mask-mip", action="store_true", help="skip the mask MIP rows")
+    p.add_argument("--bracket-time", type=float, default=300.0, metavar="S",
+                   help="seconds for the error bracket of the construction (default 300; 0 "
+                        "skips it)")
+    p.add_argument("--bracket-widths", default="1,4,16,64", metavar="W1,W2,...",
+                   help="widths of the small bracket rows ('' skips them; default 1,4,16,64)")
     p.add_argument("--time-limit", type=float, default=600.0, metavar="S",
                    help="per row (default 600)")
     p.add_argument("--seed", type=int, default=0)
@@ -58,7 +66,28 @@ def _target(sizes: list[int], seed: int) -> Any:
                            for L in range(len(sizes) - 1)])
 
 
-def _construction_task(sizes: list[int], width: int, eps: str | None, seed: int) -> dict:
+def _bracket_fields(target: Any, pruned: Any, time_limit: float, seed: int) -> dict:
+    from solvers.bracket import error_bracket
+
+    br = error_bracket(target, pruned, (-1, 1), time_limit=time_limit, seed=seed)
+    return {"certified": br.certified, "attained": float(br.attained), "bracket_ratio": br.ratio,
+            "bracket_status": br.status, "bracket_seconds": br.seconds,
+            "bracket_bound_seconds": br.bound_seconds, "bracket_boxes": br.boxes}
+
+
+def _small_bracket_task(width: int, seed: int, time_limit: float) -> dict:
+    from solvers.networks import construction_network, random_network
+    from solvers.pruning import subset_sum_construction
+
+    target = random_network([2, 2, 1], seed=0, bias=True)
+    rnd, layout = construction_network(target, width, seed=seed)
+    res = subset_sum_construction(target, rnd, layout)
+    return {"status": res.status, "error_bound": res.error_bound,
+            **_bracket_fields(target, res.pruned, time_limit, seed)}
+
+
+def _construction_task(sizes: list[int], width: int, eps: str | None, seed: int,
+                       bracket_time: float = 0.0) -> dict:
     from solvers.networks import Network, construction_network
     from solvers.pruning import subset_sum_construction, sup_error_sampled
 
@@ -70,7 +99,8 @@ def _construction_task(sizes: list[int], width: int, eps: str | None, seed: int)
     res = subset_sum_construction(target, rnd, layout, eps=eps)
     seconds = time.perf_counter() - start
     sampled = sup_error_sampled(target, res.pruned, 2000, seed=seed)
-    return {"status": res.status, "solve_seconds": seconds, "problems": res.n_problems,
+    bracket = _bracket_fields(target, res.pruned, bracket_time, seed) if bracket_time else {}
+    return {**bracket, "status": res.status, "solve_seconds": seconds, "problems": res.n_problems,
             "problems_per_second": res.n_problems / seconds, "unreached": res.n_unreached,
             "kept": res.mask.kept, "kept_ratio": res.kept_ratio,
             "kept_vs_target": res.kept_vs_target, "error_bound": res.error_bound,
@@ -130,16 +160,31 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--sizes is {args.sizes!r}: expected at least two widths >= 1")
     if args.width < 1:
         raise InputError(f"--width is {args.width}: expected an integer >= 1")
-    if args.time_limit <= 0 or args.mip_sample < 0:
-        raise InputError("--time-limit must be > 0 and --mip-sample >= 0")
+    if args.time_limit <= 0 or args.mip_sample < 0 or not args.bracket_time >= 0:
+        raise InputError("--time-limit must be > 0, --mip-sample and --bracket-time >= 0")
+    try:
+        widths = [int(w) for w in args.bracket_widths.split(",") if w.strip()]
+    except ValueError:
+        raise InputError(f"--bracket-widths is {args.bracket_widths!r}: expected widths like "
+                         "1,4,16") from None
+    if any(w < 1 for w in widths):
+        raise InputError(f"--bracket-widths is {args.bracket_widths!r}: widths must be >= 1")
     log = (lambda s: None) if args.json else (lambda s: (sys.stderr.write(s), sys.stderr.flush()))
     rows: list[dict[str, Any]] = []
     for e in args.eps:
         eps = None if e.lower() == "none" else e
         log(f"construction {sizes}, width {args.width}, eps {e} ...\n")
         out = run_in_child(_construction_task, {"sizes": sizes, "width": args.width, "eps": eps,
-                                                "seed": args.seed}, args.time_limit)
+                                                "seed": args.seed,
+                                                "bracket_time": args.bracket_time},
+                           args.time_limit + args.bracket_time)
         rows.append({"row": "construction", "eps": e, **out})
+    for w in widths:
+        log(f"bracket 2-2-1, construction width {w} ...\n")
+        out = run_in_child(_small_bracket_task, {"width": w, "seed": args.seed,
+                                                 "time_limit": min(args.time_limit, 60.0)},
+                           args.time_limit)
+        rows.append({"row": f"bracket width {w}", **out})
     if args.mip_sample:
         log(f"per-weight MIP on {args.mip_sample} sampled problems ...\n")
         out = run_in_child(_per_weight_mip_task, {"sizes": sizes, "width": args.width,
@@ -180,7 +225,10 @@ def _table(rows: list[dict[str, Any]]) -> str:
             det = (f"{r.get('problems', 0)} problems, {r.get('problems_per_second', 0):.0f}/s, "
                    f"kept {r.get('kept_vs_target', 0):.3g}x target "
                    f"(ratio {r.get('kept_ratio', 0):.4g}), bound {r.get('error_bound', 0):.4g} "
-                   f">= sampled {r.get('sampled_error', 0):.4g}")
+                   f">= sampled {r.get('sampled_error', 0):.4g}" + _bracket_text(r))
+        elif r["row"].startswith("bracket"):
+            name = r["row"]
+            det = f"interval bound {r.get('error_bound', 0):.4g}" + _bracket_text(r)
         elif r["row"] == "per-weight MIP":
             name = r["row"]
             det = (f"{r.get('seconds_per_problem', 0) * 1e3:.1f} ms/problem, extrapolated "
@@ -195,3 +243,10 @@ def _table(rows: list[dict[str, Any]]) -> str:
                      f"{r.get('peak_mb', float('nan')):8.0f}  {det}")
     lines.append(f"(Pensia et al.: {PENSIA_SECONDS} s on {PENSIA_CORES} cores, 1% MIP gap)")
     return "\n".join(lines)
+
+
+def _bracket_text(r: dict[str, Any]) -> str:
+    if "certified" not in r:
+        return ""
+    return (f"; certified {r['certified']:.4g}, attained {r['attained']:.4g} (exact), ratio "
+            f"{r['bracket_ratio']:.4g} in {r['bracket_seconds']:.0f} s")

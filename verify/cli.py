@@ -29,6 +29,7 @@ SUBCOMMAND_MODULES = [
     "verify.score",
     "verify.certify",
     "verify.prune",
+    "verify.compare",
     "verify.bench",
     "verify.demo",
 ]

@@ -3,7 +3,9 @@
 Writes to OUTDIR: ``random.json`` (the random network), ``pruned.json`` (the same layers with
 pruned weights and biases set to 0), ``mask.json`` (0/1 per weight and bias), ``report.json`` (``status``: "optimal"
 when every per-weight problem is proven, "optimal_within_tolerance" for a proven MIP mask;
-``error_bound``; ``kept_ratio``; per-layer figures) and ``network.png``. With ``--npz`` the
+``error_bound``; ``kept_ratio``; per-layer figures; the error bracket ``attained_error`` <= sup
+over the box of ||f - g||_inf <= ``certified_error`` and their ``bracket_ratio``, see
+:func:`solvers.bracket.error_bracket`) and ``network.png``. With ``--npz`` the
 networks and the mask are written as ``.npz`` (Pensia-scale networks hold tens of millions of
 weights; above 200,000 parameters the graph analysis is skipped and the PNG is a per-layer
 chart).
@@ -59,6 +61,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="optimal only: keep at most B bits")
     p.add_argument("--time-limit", type=float, default=None, metavar="S",
                    help="optimal only: seconds for the MIP loop")
+    p.add_argument("--bracket-time", type=float, default=60.0, metavar="S",
+                   help="seconds for the error bracket's attack and refinement (default 60)")
+    p.add_argument("--no-bracket", action="store_true",
+                   help="skip the error bracket (attained and certified sup error)")
     p.add_argument("-o", "--outdir", required=True, metavar="OUTDIR")
     p.add_argument("--npz", action="store_true", help="write the networks as .npz")
     p.add_argument("--no-png", action="store_true", help="skip network.png")
@@ -88,6 +94,8 @@ def _check_args(args: argparse.Namespace) -> None:
                 raise InputError(f"{flag} applies to --construction optimal only")
     if args.budget is not None and args.budget < 0:
         raise InputError(f"--budget is {args.budget}: expected an integer >= 0")
+    if not args.bracket_time >= 0:
+        raise InputError(f"--bracket-time is {args.bracket_time}: expected seconds >= 0")
     if args.time_limit is not None and not args.time_limit > 0:
         raise InputError(f"--time-limit is {args.time_limit}: expected seconds > 0")
     if args.eps is not None and to_fraction(args.eps, "--eps") < 0:
@@ -135,6 +143,12 @@ def run(args: argparse.Namespace) -> int:
         report.update(random_params=rnd.n_params, target_params=target.n_params,
                       kept_ratio=mask.kept / rnd.n_params,
                       kept_vs_target=mask.kept / target.n_params)
+    if not args.no_bracket:
+        from solvers.bracket import error_bracket
+
+        log(f"  error bracket: attack and linear bounds ({args.bracket_time:g} s) ...\n")
+        report.update(error_bracket(target, rnd.masked(mask), box, time_limit=args.bracket_time,
+                                    seed=args.seed).to_json())
     small = rnd.n_params <= GRAPH_MAX_PARAMS
     G = graph.to_digraph(rnd, mask, layout if args.random is None else None) if small else None
     report.update(target=str(args.target), width=args.width, seed=args.seed, dist=args.dist,
@@ -178,6 +192,7 @@ def _summary(r: dict[str, Any], out: Path) -> str:
         f"status          {r['status']}",
         f"proof           {r['proof']}",
         f"error bound     {r['error_bound']:.6g}  ({r['error_bound_kind']})",
+        *_bracket_lines(r),
         f"kept            {r['kept']} of {r['random_params']} parameters "
         f"(kept_ratio {r['kept_ratio']:.4g}, {r['kept_vs_target']:.3g}x the target's "
         f"{r['target_params']})",
@@ -194,3 +209,13 @@ def _summary(r: dict[str, Any], out: Path) -> str:
     lines.append(f"\nwrote {out}/: random, pruned, mask, report.json"
                  + ("" if not (out / "network.png").exists() else ", network.png"))
     return "\n".join(lines)
+
+
+def _bracket_lines(r: dict[str, Any]) -> list[str]:
+    if "certified_error" not in r:
+        return []
+    ratio = r["bracket_ratio"]
+    return [f"attained error  {r['attained_error_float']:.6g}  (exact, at an input found by "
+            "the attack)",
+            f"certified error {r['certified_error']:.6g}  (rigorous, linear bound propagation; "
+            f"ratio {'n/a' if ratio is None else f'{ratio:.6g}'}, {r['bracket_status']})"]
