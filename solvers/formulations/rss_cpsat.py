@@ -28,6 +28,7 @@ import math
 import time
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -121,7 +122,23 @@ def solve_rss_cpsat(
     limit = check_time_limit(time_limit)
     workers = check_workers(workers)
     unit, a, target, e_max = cpsat_scaling(inst)
+    model, x, e = _build_model(inst, a, target, e_max, hint)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    # OR-Tools 9.15's presolve returns wrong OPTIMAL answers on these models once the
+    # coefficients reach ~2^35 (tests/test_formulations_rss.py keeps the instance)
+    solver.parameters.cp_model_presolve = False
+    if limit is not None:
+        solver.parameters.max_time_in_seconds = limit
+    status = solver.solve(model)
+    if status == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"CP-SAT rejected the model: {model.validate()}")
+    return _read_solution(inst, solver, status, x, e, unit, start)
 
+
+def _build_model(inst: RSSInstance, a: list[int], target: int, e_max: int,
+                 hint: Sequence[int] | None) -> tuple[cp_model.CpModel, list, Any]:
+    """min e subject to target - e <= sum a_i x_i <= target + e, and the cardinality rule."""
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{i}") for i in range(inst.n)]
     e = model.new_int_var(0, e_max, "e")
@@ -139,69 +156,37 @@ def solve_rss_cpsat(
         for i, xi in enumerate(x):
             model.add_hint(xi, i in chosen)
         model.add_hint(e, abs(target - sum(a[i] for i in chosen)))
+    return model, x, e
 
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = workers
-    # OR-Tools 9.15's presolve returns wrong OPTIMAL answers on these models once the
-    # coefficients reach ~2^35 (tests/test_formulations_rss.py keeps the instance)
-    solver.parameters.cp_model_presolve = False
-    if limit is not None:
-        solver.parameters.max_time_in_seconds = limit
-    status = solver.solve(model)
+
+def _read_solution(inst: RSSInstance, solver: cp_model.CpSolver, status: Any, x: list, e: Any,
+                   unit: Fraction, start: float) -> Solution:
+    """The Solution: ``optimal`` only when CP-SAT's integer bound equals its integer objective
+    and the exactly recomputed error."""
     name = solver.status_name(status)
-    response = solver.response_proto
     # The integer fields, not the double objective_value/best_objective_bound (inexact past 2^53).
-    bound = response.inner_objective_lower_bound
-    stats = {
-        "cpsat_status": name,
-        "unit": fraction_str(unit),
-        "scaled_lower_bound": bound,
-        "conflicts": solver.num_conflicts,
-        "branches": solver.num_branches,
-    }
+    bound = solver.response_proto.inner_objective_lower_bound
+    stats = {"cpsat_status": name, "unit": fraction_str(unit), "scaled_lower_bound": bound,
+             "conflicts": solver.num_conflicts, "branches": solver.num_branches}
     common = {"method": "cpsat", "instance_hash": inst.hash(), "stats": stats}
-
     if status == cp_model.INFEASIBLE:
-        return Solution(
-            "infeasible",
-            proof="CP-SAT INFEASIBLE on exact integer data: no subset meets the cardinality",
-            seconds=time.perf_counter() - start,
-            **common,
-        )
-    if status == cp_model.MODEL_INVALID:
-        raise RuntimeError(f"CP-SAT rejected the model: {model.validate()}")
+        return Solution("infeasible", seconds=time.perf_counter() - start, **common,
+                        proof="CP-SAT INFEASIBLE on exact integer data: no subset meets the "
+                              "cardinality")
     lower = Fraction(bound) * unit
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Solution(
-            "unknown",
-            lower_bound=lower,
-            proof=f"CP-SAT {name}: no subset found within the time limit",
-            seconds=time.perf_counter() - start,
-            **common,
-        )
-
+        return Solution("unknown", lower_bound=lower, seconds=time.perf_counter() - start,
+                        proof=f"CP-SAT {name}: no subset found within the time limit", **common)
     subset = tuple(i for i, xi in enumerate(x) if solver.boolean_value(xi))
     error = inst.error(subset)
     e_value = solver.value(e)
     stats["scaled_objective"] = e_value
     if status == cp_model.OPTIMAL and bound == e_value and error == lower:
-        return Solution(
-            "optimal",
-            subset=subset,
-            error=error,
-            lower_bound=lower,
-            proof=f"CP-SAT OPTIMAL on exact integer scaling (unit {fraction_str(unit)}): "
-            f"bound == objective == {bound}",
-            seconds=time.perf_counter() - start,
-            **common,
-        )
-    return Solution(
-        "feasible",
-        subset=subset,
-        error=error,
-        lower_bound=lower,
-        proof=f"CP-SAT {name}: best subset found; proven bound {bound}, "
-        f"objective {e_value} (unit {fraction_str(unit)})",
-        seconds=time.perf_counter() - start,
-        **common,
-    )
+        return Solution("optimal", subset=subset, error=error, lower_bound=lower,
+                        proof=f"CP-SAT OPTIMAL on exact integer scaling (unit "
+                              f"{fraction_str(unit)}): bound == objective == {bound}",
+                        seconds=time.perf_counter() - start, **common)
+    return Solution("feasible", subset=subset, error=error, lower_bound=lower,
+                    proof=f"CP-SAT {name}: best subset found; proven bound {bound}, "
+                          f"objective {e_value} (unit {fraction_str(unit)})",
+                    seconds=time.perf_counter() - start, **common)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from ortools.math_opt.python import mathopt
@@ -112,6 +113,13 @@ def solve_rss_mip(
         )
 
     scale = _power_of_two_scale(inst.values)
+    model, x = _build_model(inst, scale)
+    result = mathopt.solve(model, _SOLVER_TYPES[solver], params=_parameters(solver, limit))
+    return _read_solution(inst, solver, result, x, scale, start)
+
+
+def _build_model(inst: RSSInstance, scale: int) -> tuple[mathopt.Model, list]:
+    """min e subject to t - e <= sum v_i x_i <= t + e (values times a power of two)."""
     model = mathopt.Model(name="rss")
     x = [model.add_binary_variable(name=f"x{i}") for i in range(inst.n)]
     e = model.add_variable(lb=0.0, name="e")
@@ -124,17 +132,18 @@ def solve_rss_mip(
     if inst.max_cardinality is not None:
         model.add_linear_constraint(mathopt.fast_sum(x) <= inst.max_cardinality)
     model.minimize(e)
+    return model, x
 
-    result = mathopt.solve(model, _SOLVER_TYPES[solver], params=_parameters(solver, limit))
+
+def _read_solution(inst: RSSInstance, solver: str, result: Any, x: list, scale: int,
+                   start: float) -> Solution:
+    """The Solution, its error recomputed exactly; OPTIMAL becomes optimal_within_tolerance."""
     reason = result.termination.reason
     bound = result.termination.objective_bounds.dual_bound
-    stats = {
-        "termination": reason.name,
-        "mip_bound": float(bound / scale) if np.isfinite(bound) else None,
-        "tolerances": MIP_TOLERANCES[solver],
-        "value_scale": str(scale),
-    }
-    common["stats"] = stats
+    stats = {"termination": reason.name,
+             "mip_bound": float(bound / scale) if np.isfinite(bound) else None,
+             "tolerances": MIP_TOLERANCES[solver], "value_scale": str(scale)}
+    common = {"method": f"mip-{solver}", "instance_hash": inst.hash(), "stats": stats}
     tol = ", ".join(f"{k} {v:g}" for k, v in MIP_TOLERANCES[solver].items())
     subset = None
     if result.has_primal_feasible_solution():
@@ -145,31 +154,17 @@ def solve_rss_mip(
             stats["rejected_subset"] = list(subset)
             subset = None
     if subset is None:
-        return Solution(
-            "unknown",
-            proof=f"{solver.upper()} {reason.name}: no valid subset found",
-            seconds=time.perf_counter() - start,
-            **common,
-        )
+        return Solution("unknown", proof=f"{solver.upper()} {reason.name}: no valid subset found",
+                        seconds=time.perf_counter() - start, **common)
     error = inst.error(subset)
     if reason == mathopt.TerminationReason.OPTIMAL:
-        return Solution(
-            "optimal_within_tolerance",
-            subset=subset,
-            error=error,
-            proof=f"{solver.upper()} OPTIMAL in floating point ({tol}; values x "
-            f"{scale}): not an exact proof; error re-checked exactly",
-            seconds=time.perf_counter() - start,
-            **common,
-        )
-    return Solution(
-        "feasible",
-        subset=subset,
-        error=error,
-        proof=f"{solver.upper()} {reason.name}: best subset found; error re-checked exactly",
-        seconds=time.perf_counter() - start,
-        **common,
-    )
+        return Solution("optimal_within_tolerance", subset=subset, error=error,
+                        proof=f"{solver.upper()} OPTIMAL in floating point ({tol}; values x "
+                              f"{scale}): not an exact proof; error re-checked exactly",
+                        seconds=time.perf_counter() - start, **common)
+    return Solution("feasible", subset=subset, error=error,
+                    proof=f"{solver.upper()} {reason.name}: best subset found; error re-checked "
+                          "exactly", seconds=time.perf_counter() - start, **common)
 
 
 def mip_tolerance_trap(seed: int = 0, n: int = 26) -> RSSInstance:
