@@ -85,6 +85,7 @@ __all__ = [
     "solve_many_targets",
     "solve_rss_batch",
     "BatchResult",
+    "BATCH_MAX_N",
 ]
 
 METHODS = ("auto", "mitm", "bounded", "dp", "ckk", "cpsat", "mip", "mip-scip", "mip-highs", "brute")
@@ -95,6 +96,8 @@ MITM_MAX_N = 44
 BRUTE_MAX_N = 30
 #: Candidates from the float pass re-checked exactly before the pure-integer engine takes over.
 CANDIDATE_CAP = 200_000
+#: Largest row of :func:`solve_rss_batch` (compiled per-row meet-in-the-middle on uint64 masks).
+BATCH_MAX_N = 40
 #: Largest n for the pure Python-integer engine (values beyond int64 after scaling).
 BIGINT_MAX_N = 40
 #: ``auto`` runs complete Karmarkar-Karp first when n exceeds the values' bit length (after
@@ -731,6 +734,28 @@ def schroeppel_shamir(
                                           for q in range(4))
     t = int(sc.target)
     total1 = len(A) * len(B)
+    best, done1, finished = _scan_windows(A, B, C, D, t, window, time_limit, start, progress)
+    _, s1, s2 = best
+    i, j = _pair_with_sum(A, B, s1)
+    k, m = _pair_with_sum(C, D, s2)
+    subset = (_bits(Am[i], cuts[0]) + _bits(Bm[j], cuts[1]) + _bits(Cm[k], cuts[2])
+              + _bits(Dm[m], cuts[3]))
+    stats = {"quarter_sizes": [len(A), len(B), len(C), len(D)], "s1_visited": done1,
+             "arithmetic": "int64"}
+    if finished:
+        return _solution(inst, subset, "bounded",
+                         "exhaustive Schroeppel-Shamir (windowed) on exact int64 data "
+                         f"(scale {sc.scale})", stats)
+    return _timed_out(inst, subset, "bounded", _lattice_bound(inst, sc),
+                      f"time limit after {done1} of {total1} sums a + b: not proven", stats)
+
+
+def _scan_windows(A: np.ndarray, B: np.ndarray, C: np.ndarray, D: np.ndarray, t: int,
+                  window: int, time_limit: float | None, start: float,
+                  progress: Progress | None) -> tuple[tuple[int, int, int], int, bool]:
+    """Schroeppel-Shamir's scan: the best (error, s1, s2), the sums a + b visited, and whether
+    every window was scanned (False when the time limit stopped it)."""
+    total1 = len(A) * len(B)
     best: tuple[int, int, int] | None = None  # (error, s1, s2)
     done1 = 0
     windows = _initial_windows(A, B, window)
@@ -768,19 +793,7 @@ def schroeppel_shamir(
                     break
         if progress is not None:
             progress(min(done1 / total1, 1.0))
-    _, s1, s2 = best
-    i, j = _pair_with_sum(A, B, s1)
-    k, m = _pair_with_sum(C, D, s2)
-    subset = (_bits(Am[i], cuts[0]) + _bits(Bm[j], cuts[1]) + _bits(Cm[k], cuts[2])
-              + _bits(Dm[m], cuts[3]))
-    stats = {"quarter_sizes": [len(A), len(B), len(C), len(D)], "s1_visited": done1,
-             "arithmetic": "int64"}
-    if finished:
-        return _solution(inst, subset, "bounded",
-                         "exhaustive Schroeppel-Shamir (windowed) on exact int64 data "
-                         f"(scale {sc.scale})", stats)
-    return _timed_out(inst, subset, "bounded", _lattice_bound(inst, sc),
-                      f"time limit after {done1} of {total1} sums a + b: not proven", stats)
+    return best, done1, finished
 
 
 def _count_in(P: np.ndarray, Q: np.ndarray, lo: int, hi: int) -> int:
@@ -972,18 +985,7 @@ def solve_rss_batch(values: object, targets: object, *, eps: object = None,
     ([(1, 2), (0, 1, 2)], [Fraction(0, 1), Fraction(1, 16)])
     """
     start = time.perf_counter()
-    V = np.asarray(values, dtype=np.float64)
-    T = np.asarray(targets, dtype=np.float64)
-    if V.ndim != 2 or V.shape[0] == 0 or V.shape[1] == 0:
-        raise InputError(f"values has shape {V.shape}: expected (m, n) with m, n >= 1")
-    if T.shape != (V.shape[0],):
-        raise InputError(f"targets has shape {T.shape}: expected ({V.shape[0]},), one per row")
-    if V.shape[1] > 40:
-        raise InputError(f"values has {V.shape[1]} columns: batch rows hold at most 40 values")
-    if not (np.all(np.isfinite(V)) and np.all(np.isfinite(T))):
-        bad = np.argwhere(~np.isfinite(V))
-        where = f"values[{bad[0][0]}][{bad[0][1]}]" if len(bad) else "targets"
-        raise InputError(f"{where} is not finite: every value must be a finite number")
+    V, T = _check_batch(values, targets)
     eps_f = None if eps is None else check_eps(eps)
     m, n = V.shape
     masks = np.zeros(m, dtype=np.uint64)
@@ -1005,44 +1007,73 @@ def solve_rss_batch(values: object, targets: object, *, eps: object = None,
                 Vr, Tr, br = Vi[rows], Ti[rows], np.zeros(len(rows), dtype=np.int64)
             else:
                 Vr, Tr, br = V[rows], T[rows], bound[rows]
-            out_m = np.zeros(len(rows), dtype=np.uint64)
-            out_e = np.zeros(len(rows), dtype=Vr.dtype)
-            if eps_f is None:
-                ncand = np.zeros(len(rows), dtype=np.int64)
-                K.batch_closest(Vr, Tr, br, out_m, out_e, ncand)
-                redo[rows] = ncand > 1
-            else:
-                out_s = np.zeros(len(rows), dtype=np.int64)
-                flag = np.zeros(len(rows), dtype=np.int64)
-                eps_row = (np.array([_scaled_eps(eps_f, int(shift[r])) for r in rows], dtype=np.int64)
-                           if exact else np.full(len(rows), float(eps_f)))
-                K.batch_sparsest(Vr, Tr, eps_row, br, out_m, out_e, out_s, flag)
+            out_m, out_e, out_s, undecided = _batch_rows(Vr, Tr, br, eps_f, shift[rows], exact)
+            masks[rows], redo[rows] = out_m, undecided
+            if eps_f is not None:
                 sizes[rows] = out_s
-                redo[rows] = flag > 0
-            masks[rows] = out_m
             if exact:
                 int_err[rows] = out_e
         if progress is not None:
             progress(hi / m)
-    errors: list[Fraction] = []
-    for r in range(m):
-        if redo[r]:
-            row_vals = [Fraction(float(x)) for x in V[r]]
-            if eps_f is None:
-                sol = meet_in_the_middle(RSSInstance.create(row_vals, float(T[r])))
-            else:
-                sol = sparsest_subset(row_vals, float(T[r]), eps_f)
-                sizes[r] = len(sol.subset) if sol.status == "optimal" else -1
-            masks[r] = sum(1 << i for i in sol.subset)
-            errors.append(sol.error)
-        elif fits[r]:
-            errors.append(Fraction(int(int_err[r]), 1 << int(shift[r])) if shift[r] >= 0
-                          else Fraction(int(int_err[r]) << int(-shift[r])))
-        else:
-            errors.append(_row_error(V[r], T[r], int(masks[r])))
+    errors = [_batch_row_answer(r, V, T, eps_f, masks, sizes, redo, fits, int_err, shift)
+              for r in range(m)]
     reached = sizes >= 0 if eps_f is not None else np.ones(m, dtype=bool)
     return BatchResult(masks, errors, sizes, reached, int(fits.sum()), int(redo.sum()),
                        time.perf_counter() - start)
+
+
+def _check_batch(values: object, targets: object) -> tuple[np.ndarray, np.ndarray]:
+    """The (m, n) values and m targets of a batch as finite doubles, or one InputError."""
+    V = np.asarray(values, dtype=np.float64)
+    T = np.asarray(targets, dtype=np.float64)
+    if V.ndim != 2 or V.shape[0] == 0 or V.shape[1] == 0:
+        raise InputError(f"values has shape {V.shape}: expected (m, n) with m, n >= 1")
+    if T.shape != (V.shape[0],):
+        raise InputError(f"targets has shape {T.shape}: expected ({V.shape[0]},), one per row")
+    if V.shape[1] > BATCH_MAX_N:
+        raise InputError(f"values has {V.shape[1]} columns: batch rows hold at most "
+                         f"{BATCH_MAX_N} values")
+    if not (np.all(np.isfinite(V)) and np.all(np.isfinite(T))):
+        bad = np.argwhere(~np.isfinite(V))
+        where = f"values[{bad[0][0]}][{bad[0][1]}]" if len(bad) else "targets"
+        raise InputError(f"{where} is not finite: every value must be a finite number")
+    return V, T
+
+
+def _batch_rows(Vr: np.ndarray, Tr: np.ndarray, br: np.ndarray, eps_f: Fraction | None,
+                shifts: np.ndarray, exact: bool) -> tuple[np.ndarray, ...]:
+    """One compiled pass over rows: masks, errors, sizes (eps mode) and the undecided rows."""
+    out_m = np.zeros(len(Vr), dtype=np.uint64)
+    out_e = np.zeros(len(Vr), dtype=Vr.dtype)
+    out_s = np.zeros(len(Vr), dtype=np.int64)
+    if eps_f is None:
+        ncand = np.zeros(len(Vr), dtype=np.int64)
+        K.batch_closest(Vr, Tr, br, out_m, out_e, ncand)
+        return out_m, out_e, out_s, ncand > 1
+    flag = np.zeros(len(Vr), dtype=np.int64)
+    eps_row = (np.array([_scaled_eps(eps_f, int(s)) for s in shifts], dtype=np.int64)
+               if exact else np.full(len(Vr), float(eps_f)))
+    K.batch_sparsest(Vr, Tr, eps_row, br, out_m, out_e, out_s, flag)
+    return out_m, out_e, out_s, flag > 0
+
+
+def _batch_row_answer(r: int, V: np.ndarray, T: np.ndarray, eps_f: Fraction | None,
+                      masks: np.ndarray, sizes: np.ndarray, redo: np.ndarray, fits: np.ndarray,
+                      int_err: np.ndarray, shift: np.ndarray) -> Fraction:
+    """Row r's exact error; an undecided row is re-solved exactly (its mask and size updated)."""
+    if redo[r]:
+        row_vals = [Fraction(float(x)) for x in V[r]]
+        if eps_f is None:
+            sol = meet_in_the_middle(RSSInstance.create(row_vals, float(T[r])))
+        else:
+            sol = sparsest_subset(row_vals, float(T[r]), eps_f)
+            sizes[r] = len(sol.subset) if sol.status == "optimal" else -1
+        masks[r] = sum(1 << i for i in sol.subset)
+        return sol.error
+    if fits[r]:
+        return (Fraction(int(int_err[r]), 1 << int(shift[r])) if shift[r] >= 0
+                else Fraction(int(int_err[r]) << int(-shift[r])))
+    return _row_error(V[r], T[r], int(masks[r]))
 
 
 def _scaled_eps(eps: Fraction, shift: int) -> int:
