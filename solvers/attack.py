@@ -222,8 +222,38 @@ def error_attack(f: Network, g: Network, box: tuple[object, object] | None = Non
     deadline = None if time_limit is None else start + time_limit
     rng = np.random.default_rng(seed)
     fl, gl = split_layers(f), split_layers(g)
-    n_out = f.sizes[-1]
-    objs = [(k, s) for k in range(n_out) for s in (1.0, -1.0)]
+    objs = [(k, s) for k in range(f.sizes[-1]) for s in (1.0, -1.0)]
+    X, k_idx, s_idx = _starting_points(objs, lo, hi, starts, extra_starts, rng)
+    obj = _Objective(fl, gl, k_idx, s_idx)
+    X, val, evaluated = _ascend(obj, X, lo, hi, iterations, deadline)
+    # the best row per objective, then single-coordinate moves to lo, 0 or hi
+    best_rows = []
+    for k, s in objs:
+        sel = np.flatnonzero((k_idx == k) & (s_idx == s))
+        best_rows.append(sel[np.argmax(val[sel])])
+    B, moves = _polish(fl, gl, X[best_rows], k_idx[best_rows], s_idx[best_rows], lo, hi, polish,
+                       deadline)
+    evaluated += moves
+    X = np.vstack([X, B])
+    errs = obj.all_errors(X) if len(X) else np.zeros(0)
+    ef, eg = exact if exact is not None else (ExactEvaluator(f), ExactEvaluator(g))
+    best: tuple[Fraction, np.ndarray, float] | None = None
+    for i in np.argsort(-errs)[:4]:
+        e = exact_error(ef, eg, X[i])
+        if best is None or e > best[0]:
+            best = (e, X[i].copy(), float(errs[i]))
+    assert best is not None
+    outs = np.abs(forward_split(fl, best[1][None]) - forward_split(gl, best[1][None]))[0]
+    return AttackResult(best[0], best[1], int(np.argmax(outs)), best[2], evaluated,
+                        time.perf_counter() - start)
+
+
+def _starting_points(objs: list[tuple[int, float]], lo: np.ndarray, hi: np.ndarray, starts: int,
+                     extra_starts: np.ndarray | None, rng: np.random.Generator
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Starting inputs (random vertices, random points, the centre, the extra starts) for each
+    objective (output k, sign s), with the objective of each row."""
+    d0 = len(lo)
     X0 = []
     for _ in objs:
         pts = [np.where(rng.random((max(starts // 2, 1), d0)) < 0.5, lo, hi),
@@ -238,7 +268,13 @@ def error_attack(f: Network, g: Network, box: tuple[object, object] | None = Non
         X = np.vstack([X, np.repeat(E, len(objs), axis=0)])
         k_idx = np.concatenate([k_idx, np.tile([k for k, _ in objs], len(E))])
         s_idx = np.concatenate([s_idx, np.tile([s for _, s in objs], len(E))])
-    obj = _Objective(fl, gl, k_idx, s_idx)
+    return X, k_idx, s_idx
+
+
+def _ascend(obj: _Objective, X: np.ndarray, lo: np.ndarray, hi: np.ndarray, iterations: int,
+            deadline: float | None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Sign-gradient steps and line searches towards the vertex maximising the current linear
+    piece, each kept only where the objective grows; the inputs, values and evaluations."""
     val = obj.values(X)
     evaluated = len(X)
     ts = 0.5 ** np.arange(7)
@@ -261,16 +297,15 @@ def error_attack(f: Network, g: Network, box: tuple[object, object] | None = Non
         step = step * 0.7
         if not improved and np.all(step < (hi - lo) * 1e-6):
             break
-    # the best row per objective, then single-coordinate moves to lo, 0 or hi
-    best_rows = []
-    for k, s in objs:
-        sel = np.flatnonzero((k_idx == k) & (s_idx == s))
-        best_rows.append(sel[np.argmax(val[sel])])
-    B = X[best_rows]
-    bk, bs = k_idx[best_rows], s_idx[best_rows]
-    pobj = _Objective(fl, gl, bk, bs)
-    bval = pobj.values(B)
+    return X, val, evaluated
+
+
+def _polish(fl: list, gl: list, B: np.ndarray, bk: np.ndarray, bs: np.ndarray, lo: np.ndarray,
+            hi: np.ndarray, polish: int, deadline: float | None) -> tuple[np.ndarray, int]:
+    """Single-coordinate moves (to lo, 0 or hi) of each best input while one helps."""
+    bval = _Objective(fl, gl, bk, bs).values(B)
     levels = np.stack([lo, np.clip(0.0, lo, hi), hi])  # (3, d0)
+    evaluated = 0
     for _ in range(polish):
         if deadline is not None and time.perf_counter() > deadline:
             break
@@ -284,15 +319,4 @@ def error_attack(f: Network, g: Network, box: tuple[object, object] | None = Non
                 B[r], bval[r], moved = C[i], v[i], True
         if not moved:
             break
-    X = np.vstack([X, B])
-    errs = obj.all_errors(X) if len(X) else np.zeros(0)
-    ef, eg = exact if exact is not None else (ExactEvaluator(f), ExactEvaluator(g))
-    best: tuple[Fraction, np.ndarray, float] | None = None
-    for i in np.argsort(-errs)[:4]:
-        e = exact_error(ef, eg, X[i])
-        if best is None or e > best[0]:
-            best = (e, X[i].copy(), float(errs[i]))
-    assert best is not None
-    outs = np.abs(forward_split(fl, best[1][None]) - forward_split(gl, best[1][None]))[0]
-    return AttackResult(best[0], best[1], int(np.argmax(outs)), best[2], evaluated,
-                        time.perf_counter() - start)
+    return B, evaluated

@@ -185,15 +185,10 @@ def error_bracket(f: Network, g: Network, box: object = (-1, 1), *,
     if branch is None:
         branch = d0 <= BRANCH_MAX_INPUTS
     lo0, hi0 = np.full(d0, olo), np.full(d0, ohi)
-    root = error_upper_bound(f, g, lo=lo0, hi=hi0, aligned=aligned)
     deadline = None if time_limit is None else start + time_limit
-    certified = root.bound
-    if not branch and aligned is not None and len(aligned[0]) == 2:
-        # many inputs, one hidden layer: the spectral bound pays once for many small gaps
-        spec = spectral_error_bound(*aligned, lo0, hi0, deadline=None if deadline is None else
-                                    start + SPECTRAL_SHARE * time_limit,  # type: ignore[operator]
-                                    order=np.argsort(-root.per_output))  # the worst rows first
-        certified = float(np.max(np.minimum(root.per_output, spec)))
+    root, certified = _first_certificate(f, g, aligned, lo0, hi0, branch,
+                                         None if time_limit is None
+                                         else start + SPECTRAL_SHARE * time_limit)
     bound_seconds = time.perf_counter() - start
     left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
     evaluators = (ExactEvaluator(f), ExactEvaluator(g))
@@ -233,6 +228,19 @@ def error_bracket(f: Network, g: Network, box: object = (-1, 1), *,
                         mode=root.mode, boxes=boxes, status=status, box=qbox,
                         seconds=time.perf_counter() - start, attack_seconds=attack_seconds,
                         bound_seconds=bound_seconds)
+
+
+def _first_certificate(f: Network, g: Network, aligned: Any, lo: np.ndarray, hi: np.ndarray,
+                       branch: bool, spectral_deadline: float | None) -> tuple[Any, float]:
+    """The root linear bound, and the certified bound before any branching: with many inputs
+    and one hidden layer, the smaller of the linear and the spectral bound per output."""
+    root = error_upper_bound(f, g, lo=lo, hi=hi, aligned=aligned)
+    if branch or aligned is None or len(aligned[0]) != 2:
+        return root, root.bound
+    # many inputs, one hidden layer: the spectral bound pays once for many small gaps
+    spec = spectral_error_bound(*aligned, lo, hi, deadline=spectral_deadline,
+                                order=np.argsort(-root.per_output))  # the worst rows first
+    return root, float(np.max(np.minimum(root.per_output, spec)))
 
 
 def _branch(f: Network, g: Network, aligned: Any, lo: np.ndarray, hi: np.ndarray, root: Any,
