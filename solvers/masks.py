@@ -12,7 +12,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.formulations.masks_cpsat import (
@@ -31,10 +33,17 @@ from solvers.networks import (
     mask_of_bits,
     neuron_bit_masks,
 )
-from solvers.numbers import InputError
-from solvers.piecewise_linear import box_vertices, errors_at_points, integer_layers
+from solvers.numbers import InputError, fraction_str, to_fraction, to_fractions
+from solvers.piecewise_linear import (
+    BOX_SUP_MAX_INPUTS,
+    box_vertices,
+    errors_at_points,
+    integer_layers,
+)
 
-__all__ = ["enumerate_masks", "MASK_ENUMERATION_MAX_BITS"]
+__all__ = ["enumerate_masks", "MASK_ENUMERATION_MAX_BITS", "MaskResult", "MaskCertificate",
+           "BOUND_SLACK", "ExactMaster", "magnitude_bound", "exact_master_optimum",
+           "exact_optimal_mask", "exact_engine_applies", "verify_mask_certificate"]
 
 #: Exhaustive search over masks up to this many mask bits (2^bits masks enumerated, the
 #: canonical ones evaluated exactly).
@@ -179,17 +188,127 @@ class ExactMaster:
         return ("optimal" if code == cp_model.OPTIMAL else "feasible"), choice, bound
 
 
+#: Added to the MIP's bound in a report's ``error_bound``: big-M rows are only satisfied to
+#: within MIP_FEASTOL, so the verification's bound may fall short of the sup by about that.
+BOUND_SLACK = 1e-5
+
+
+@dataclass
+class MaskResult:
+    """An optimal mask and what is proven about it.
+
+    ``upper``: the MIP's bound on the mask's worst error over the box (or the exact maximum
+    over a finite input set); ``lower_bound``: the master MIP's bound on the best possible
+    mask; both floating point, valid within ``tolerance``. ``error``: the exact rational
+    ``max ||f(x) - g_mask(x)||_inf`` over every input the method evaluated (the finite set,
+    or the master's inputs plus the verification's worst inputs), a proven lower bound on the
+    mask's sup over the box and, for a finite input set, its exact objective.
+
+    Exact engine: ``error`` is the mask's exact sup over the box (or exact maximum over the
+    finite set), ``certificate`` carries the inputs on which no mask does better, and the
+    floats ``upper`` / ``lower_bound`` are those exact bounds rounded (tolerance 0).
+    """
+
+    mask: NetworkMask
+    status: str
+    proof: str
+    error: Fraction
+    upper: float
+    lower_bound: float
+    tolerance: float
+    structured: bool
+    bits: int
+    kept_bits: int
+    iterations: int
+    inputs: np.ndarray
+    worst_input: np.ndarray
+    seconds: float
+    eps: Fraction | None = None
+    reached: bool = True
+    certificate: MaskCertificate | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.certificate is not None:
+            return self._exact_json()
+        return {
+            "construction": "optimal", "structured": self.structured, "status": self.status,
+            "proof": self.proof, "error": fraction_str(self.error),
+            "error_float": float(self.error), "upper": self.upper,
+            "lower_bound": self.lower_bound, "tolerance": self.tolerance,
+            "error_bound": max(self.upper, float(self.error)) + self.tolerance + BOUND_SLACK,
+            "error_bound_kind": "MIP bound on sup over the box plus tolerance and slack "
+                                f"{BOUND_SLACK:g} (floating point, not exact)",
+            "bits": self.bits, "kept_bits": self.kept_bits, "kept": self.mask.kept,
+            "iterations": self.iterations, "n_inputs": len(self.inputs),
+            "worst_input": self.worst_input.tolist(),
+            "eps": None if self.eps is None else fraction_str(self.eps),
+            "reached": self.reached, "seconds": round(self.seconds, 3),
+        }
+
+
+    def _exact_json(self) -> dict[str, Any]:
+        cert = self.certificate
+        return {
+            "construction": "optimal", "structured": self.structured, "status": self.status,
+            "proof": self.proof, "error": fraction_str(self.error),
+            "error_float": float(self.error), "upper": self.upper,
+            "lower_bound": self.lower_bound, "lower_bound_exact": fraction_str(cert.lower),
+            "tolerance": 0.0, "error_bound": math.nextafter(float(self.error), math.inf),
+            "error_bound_kind": "the mask's exact sup over the box (rounded up to a double)",
+            "bits": self.bits, "kept_bits": self.kept_bits, "kept": self.mask.kept,
+            "iterations": self.iterations, "n_inputs": len(cert.inputs),
+            "worst_input": [fraction_str(v) for v in cert.worst_input],
+            "eps": None, "reached": True, "seconds": round(self.seconds, 3),
+            "certificate": cert.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class MaskCertificate:
+    """What makes a one-hidden-layer mask provably optimal (or bounds it).
+
+    ``upper``: the mask's exact sup (over the box, or the finite set), attained at
+    ``worst_input``. ``lower``: a proven lower bound on every mask's error over ``inputs``
+    (a subset of the domain), hence on the optimum; ``lower == upper`` proves optimality.
+    """
+
+    inputs: tuple[tuple[Fraction, ...], ...]
+    upper: Fraction
+    lower: Fraction
+    worst_input: tuple[Fraction, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"inputs": [[fraction_str(v) for v in x] for x in self.inputs],
+                "upper": fraction_str(self.upper), "lower": fraction_str(self.lower),
+                "worst_input": [fraction_str(v) for v in self.worst_input]}
+
+    @classmethod
+    def from_json(cls, data: Any) -> MaskCertificate:
+        """Read a certificate back (exact strings)."""
+        if not isinstance(data, dict) or not isinstance(data.get("inputs"), list):
+            raise InputError("certificate is not an object with 'inputs', 'upper', 'lower'")
+        xs = tuple(tuple(to_fractions(x, f"certificate.inputs[{i}]"))
+                   for i, x in enumerate(data["inputs"]))
+        return cls(xs, to_fraction(data.get("upper"), "certificate.upper"),
+                   to_fraction(data.get("lower"), "certificate.lower"),
+                   tuple(to_fractions(data.get("worst_input", []), "certificate.worst_input")))
+
+
 #: Inputs added to the master per round: the mask's worst vertex and the next worst ones.
 CUTS_PER_ROUND = 4
 
 
-def _box_points(d: int, lo: Fraction, hi: Fraction) -> list[tuple[tuple[int, ...], int]]:
-    """The box's corners and centre as integer points ``(P, q)``."""
-    q = math.lcm(lo.denominator, hi.denominator) * 2
-    ends = [int(lo * q), int(hi * q)]
-    pts = [(P, q) for P in itertools.product(ends, repeat=d)]
-    pts.append(((int((lo + hi) / 2 * q),) * d, q))
-    return [(tuple(v // math.gcd(*P, q) for v in P), q // math.gcd(*P, q)) for P, q in pts]
+#: The first master's inputs: a regular grid of about this many points (corners included).
+INITIAL_INPUTS = 81
+
+
+def _box_points(d: int, lo: Fraction, hi: Fraction, n: int
+                ) -> list[tuple[tuple[int, ...], int]]:
+    """A regular grid of n^d points of the box (corners included) as integer points (P, q)."""
+    ticks = [lo + (hi - lo) * i / (n - 1) for i in range(n)]
+    q = math.lcm(*(t.denominator for t in ticks))
+    pts = [tuple(int(t * q) for t in P) for P in itertools.product(ticks, repeat=d)]
+    return [(tuple(v // math.gcd(*P, q) for v in P), q // math.gcd(*P, q)) for P in pts]
 
 
 @dataclass
@@ -229,26 +348,28 @@ class _Search:
         self.master.add_points(cut)
 
 
-def exact_optimal_mask(target: Network, random: Network, *, structured: bool = False,
-                       box: tuple[object, object] = (-1, 1), budget: int | None = None,
-                       time_limit: float | None = None, workers: int = 1,
-                       warm: Sequence[NetworkMask] = ()) -> tuple[_Search, bool]:
-    """The mask minimising the exact sup over the box, by constraint generation with an
-    exact master (:class:`ExactMaster`) and exact sups (:func:`sup_error_box`).
+def _integer_point(x: Sequence[Fraction]) -> tuple[tuple[int, ...], int]:
+    """The rational point x as (P, q): x = P / q, q > 0, reduced."""
+    q = math.lcm(*(v.denominator for v in x))
+    P = tuple(int(v * q) for v in x)
+    g = math.gcd(*P, q)
+    return tuple(v // g for v in P), q // g
 
-    One hidden layer in both networks, at most ``BOX_SUP_MAX_INPUTS`` inputs. Returns the
-    search state (best choice, its exact sup ``upper``, the proven ``lower`` bound, the
-    master's inputs) and whether ``lower == upper`` is proven.
-    """
+
+def _constraint_generation(target: Network, random: Network, structured: bool,
+                           lo: Fraction, hi: Fraction, budget: int | None,
+                           time_limit: float | None, workers: int,
+                           warm: Sequence[NetworkMask]) -> tuple[_Search, bool]:
+    """The exact search over the box; returns its state and whether ``lower == upper``."""
     start = time.perf_counter()
-    lo, hi = box
     d = target.sizes[0]
     choices = MaskChoices.create(random, structured)
     radius = max(abs(lo), abs(hi))
     shift = row_shift(magnitude_bound(target, radius) + magnitude_bound(random, radius))
     master = ExactMaster(choices, target, shift, budget, workers)
     lf = integer_layers(target)
-    master.add_points(_box_points(d, lo, hi) + box_vertices(lf, lf, d, lo, hi))
+    n = max(2, round(INITIAL_INPUTS ** (1 / d)))
+    master.add_points(_box_points(d, lo, hi, n) + box_vertices(lf, lf, d, lo, hi))
     search = _Search(choices, target, lo, hi, master)
     starts = [[-1] * len(choices.groups)] + [choices.choice_of_mask(m) for m in warm]
     for choice in starts:
@@ -269,3 +390,143 @@ def exact_optimal_mask(target: Network, random: Network, *, structured: bool = F
         search.lower = max(search.lower, min(bound, search.upper))
         search.examine(choice)
     return search, proven
+
+
+def exact_master_optimum(target: Network, random: Network, inputs: Sequence[Sequence[Fraction]],
+                         *, structured: bool = False, budget: int | None = None,
+                         start: NetworkMask | None = None, time_limit: float | None = None,
+                         workers: int = 1) -> tuple[Fraction, NetworkMask, bool]:
+    """The exact minimum over masks of ``max_{x in inputs} ||f(x) - g_mask(x)||_inf``.
+
+    CP-SAT on the exactly rounded rows finds a mask, whose exact error U caps the next solve
+    (and its class is excluded), until the capped model is infeasible: no mask is below U.
+    Returns (U, a mask attaining it, proven); at the time limit the best so far, unproven.
+
+    >>> f = Network.create([[[1.0]], [[1.0]]])
+    >>> g = Network.create([[[1.0], [-1.0]], [[1.0, 0.5]]])
+    >>> err, mask, proven = exact_master_optimum(f, g, [[Fraction(-1)], [Fraction(1)]])
+    >>> err, mask.kept, proven
+    (Fraction(0, 1), 2, True)
+    """
+    t0 = time.perf_counter()
+    choices = MaskChoices.create(random, structured)
+    radius = max((abs(v) for x in inputs for v in x), default=Fraction(1))
+    shift = row_shift(magnitude_bound(target, radius) + magnitude_bound(random, radius))
+    master = ExactMaster(choices, target, shift, budget, workers)
+    master.add_points([_integer_point(x) for x in inputs])
+    best = choices.choice_of_mask(start) if start is not None else [-1] * len(choices.groups)
+    if budget is not None and choices.kept(best) > budget:
+        best = [-1] * len(choices.groups)
+    upper = master.error(best)
+    master.cap(upper)
+    master.exclude(best)
+    while True:
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if left is not None and left <= 0:
+            return upper, choices.mask(best), False
+        status, choice, _ = master.solve(left, hint=best)
+        if status == "infeasible":
+            return upper, choices.mask(best), True
+        if choice is None:
+            return upper, choices.mask(best), False
+        e = master.error(choice)
+        if e < upper:
+            best, upper = choice, e
+            master.cap(upper)
+        master.exclude(choice)
+
+
+def exact_optimal_mask(target: Network, random: Network, *, structured: bool = False,
+                       box: tuple[object, object] = (-1, 1), budget: int | None = None,
+                       time_limit: float | None = None, workers: int = 1,
+                       warm: Sequence[NetworkMask] = ()) -> MaskResult:
+    """The mask minimising the exact sup over the box ``[lo, hi]^d`` of ``||f - g_mask||_inf``,
+    proven in exact arithmetic, with its certificate.
+
+    Both networks with one hidden layer and at most ``BOX_SUP_MAX_INPUTS`` inputs.
+    Constraint generation: the master (:class:`ExactMaster`) picks the best mask over finitely
+    many inputs; the mask's exact sup (:func:`solvers.piecewise_linear.sup_error_box`) is an
+    upper bound and its worst vertices join the inputs; a mask whose error on the inputs
+    already equals its sup is excluded with its class. Masks are finitely many, so the loop
+    ends with a capped master that is infeasible: no mask beats the best one on the inputs,
+    hence on the box. ``warm``: masks (from heuristics) examined first.
+
+    >>> f = Network.create([[[1.0, 1.0]], [[1.0]]])
+    >>> g = Network.create([[[1.0, 1.0], [0.5, -0.5]], [[1.0, 0.25]]])
+    >>> res = exact_optimal_mask(f, g)
+    >>> res.status, res.error, res.certificate.lower
+    ('optimal', Fraction(0, 1), Fraction(0, 1))
+    """
+    start = time.perf_counter()
+    lo, hi = (to_fraction(v, "box") for v in box)
+    if not lo < hi:
+        raise InputError(f"box is [{fraction_str(lo)}, {fraction_str(hi)}]: expected lo < hi")
+    _check_exact_networks(target, random)
+    search, proven = _constraint_generation(target, random, structured, lo, hi, budget,
+                                            time_limit, workers, warm)
+    choices, master = search.choices, search.master
+    mask = choices.mask(search.best)
+    inputs = tuple(tuple(Fraction(p, q) for p in P) for P, q in master.points)
+    cert = MaskCertificate(inputs, search.upper, search.lower, search.worst)
+    how = (f"exact constraint generation, {search.rounds} rounds, {len(inputs)} inputs: the "
+           "mask's sup over the box is exact (every vertex of the hyperplane arrangement, in "
+           "integers); CP-SAT on the master's exactly rounded rows "
+           f"(unit 2^-{master.shift}, rounding slack {master.slack} units) with "
+           f"{master.excluded} exact no-goods")
+    status = "optimal" if proven else "feasible"
+    proof = (how + " proves no mask has a smaller error on the inputs" if proven else
+             "stopped at the time limit: " + how + f"; proven lower bound {float(search.lower):.12g}")
+    return MaskResult(mask=mask, status=status, proof=proof, error=search.upper,
+                      upper=float(search.upper), lower_bound=float(search.lower), tolerance=0.0,
+                      structured=structured, bits=choices.n_bits,
+                      kept_bits=choices.kept(search.best), iterations=search.rounds,
+                      inputs=np.array([[float(v) for v in x] for x in inputs]),
+                      worst_input=np.array([float(v) for v in search.worst]),
+                      seconds=time.perf_counter() - start, certificate=cert)
+
+
+def _check_exact_networks(target: Network, random: Network) -> None:
+    if random.sizes[0] != target.sizes[0] or random.sizes[-1] != target.sizes[-1]:
+        raise InputError(f"the target maps {target.sizes[0]} -> {target.sizes[-1]} but the "
+                         f"random network maps {random.sizes[0]} -> {random.sizes[-1]}: the "
+                         "input and output sizes must agree")
+    if not exact_engine_applies(target, random):
+        raise InputError(f"networks of sizes {target.sizes} and {random.sizes}: the exact mask "
+                         "engine needs one hidden layer in each and at most "
+                         f"{BOX_SUP_MAX_INPUTS} inputs")
+
+
+def exact_engine_applies(target: Network, random: Network) -> bool:
+    """Whether :func:`exact_optimal_mask` takes these networks."""
+    return (target.n_layers <= 2 and random.n_layers == 2
+            and target.sizes[0] <= BOX_SUP_MAX_INPUTS)
+
+
+def verify_mask_certificate(prob: MaskProblem, mask: NetworkMask, cert: MaskCertificate, *,
+                            time_limit: float | None = None) -> tuple[bool, str]:
+    """Re-derive both bounds of a certificate: the mask's exact sup equals ``upper``, and the
+    exact master optimum over ``inputs`` (each inside the domain) is at least ``lower``.
+
+    Returns (holds, one line saying what was re-derived or what failed).
+    """
+    lo, hi = prob.box
+    if prob.inputs is None and not all(lo <= v <= hi for x in cert.inputs for v in x):
+        return False, "a certificate input lies outside the box"
+    if prob.inputs is not None and not set(cert.inputs) <= set(prob.inputs):
+        return False, "a certificate input is not one of the problem's inputs"
+    if any(len(x) != prob.target.sizes[0] for x in cert.inputs) or not cert.inputs:
+        return False, "the certificate's inputs do not have the networks' input size"
+    err = prob.error(mask)
+    if err != cert.upper:
+        return False, f"the mask's exact error is {fraction_str(err)}, not {fraction_str(cert.upper)}"
+    opt, _, proven = exact_master_optimum(prob.target, prob.random, cert.inputs,
+                                          structured=prob.structured, start=mask,
+                                          time_limit=time_limit)
+    if not proven:
+        return False, "the master over the certificate's inputs was not re-solved in time"
+    if opt < cert.lower:
+        return False, (f"a mask has error {fraction_str(opt)} < the claimed lower bound "
+                       f"{fraction_str(cert.lower)} on the certificate's inputs")
+    return True, (f"upper {fraction_str(cert.upper)} recomputed exactly; the exact master over "
+                  f"the {len(cert.inputs)} inputs re-solved: optimum {fraction_str(opt)} >= "
+                  f"lower {fraction_str(cert.lower)}")

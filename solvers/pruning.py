@@ -37,6 +37,14 @@ from typing import Any
 
 import numpy as np
 
+from solvers.mask_choices import MaskChoices
+from solvers.masks import (
+    MaskCertificate,
+    MaskResult,
+    exact_engine_applies,
+    exact_master_optimum,
+    exact_optimal_mask,
+)
 from solvers.networks import ConstructionLayout, Network, NetworkMask
 from solvers.numbers import InputError, check_eps, fraction_str, to_fraction
 from solvers.rss import solve_rss, solve_rss_batch, sparsest_subset
@@ -432,66 +440,18 @@ def sup_error_sampled(target: Network, other: Network, n_samples: int = 20_000, 
 #: SCIP's feasibility tolerance in the mask MIPs (its default; at 1e-9 SCIP 9.15 was seen to
 #: return a wrong "optimal" master, so the default stays).
 MIP_FEASTOL = 1e-6
-#: Added to the MIP's bound in a report's ``error_bound``: big-M rows are only satisfied to
-#: within MIP_FEASTOL, so the verification's bound may fall short of the sup by about that.
-BOUND_SLACK = 1e-5
-
-
-@dataclass
-class MaskResult:
-    """An optimal mask and what is proven about it.
-
-    ``upper``: the MIP's bound on the mask's worst error over the box (or the exact maximum
-    over a finite input set); ``lower_bound``: the master MIP's bound on the best possible
-    mask; both floating point, valid within ``tolerance``. ``error``: the exact rational
-    ``max ||f(x) - g_mask(x)||_inf`` over every input the method evaluated (the finite set,
-    or the master's inputs plus the verification's worst inputs), a proven lower bound on the
-    mask's sup over the box and, for a finite input set, its exact objective.
-    """
-
-    mask: NetworkMask
-    status: str
-    proof: str
-    error: Fraction
-    upper: float
-    lower_bound: float
-    tolerance: float
-    structured: bool
-    bits: int
-    kept_bits: int
-    iterations: int
-    inputs: np.ndarray
-    worst_input: np.ndarray
-    seconds: float
-    eps: Fraction | None = None
-    reached: bool = True
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "construction": "optimal", "structured": self.structured, "status": self.status,
-            "proof": self.proof, "error": fraction_str(self.error),
-            "error_float": float(self.error), "upper": self.upper,
-            "lower_bound": self.lower_bound, "tolerance": self.tolerance,
-            "error_bound": max(self.upper, float(self.error)) + self.tolerance + BOUND_SLACK,
-            "error_bound_kind": "MIP bound on sup over the box plus tolerance and slack "
-                                f"{BOUND_SLACK:g} (floating point, not exact)",
-            "bits": self.bits, "kept_bits": self.kept_bits, "kept": self.mask.kept,
-            "iterations": self.iterations, "n_inputs": len(self.inputs),
-            "worst_input": self.worst_input.tolist(),
-            "eps": None if self.eps is None else fraction_str(self.eps),
-            "reached": self.reached, "seconds": round(self.seconds, 3),
-        }
-
-
-def _mip_params(tol: float, time_limit: float | None) -> Any:
+def _mip_params(tol: float, time_limit: float | None, solver: str = "scip") -> Any:
     import datetime
 
     from ortools.math_opt.python import mathopt
 
+    # HiGHS through MathOpt rejects a thread count (it runs one thread on MIPs anyway)
     params = mathopt.SolveParameters(
-        threads=1, relative_gap_tolerance=0.0, absolute_gap_tolerance=tol / 10,
+        threads=1 if solver == "scip" else None, relative_gap_tolerance=0.0,
+        absolute_gap_tolerance=tol / 10,
         time_limit=None if time_limit is None else datetime.timedelta(seconds=max(time_limit, 0.1)))
-    params.gscip.real_params["numerics/feastol"] = MIP_FEASTOL
+    if solver == "scip":
+        params.gscip.real_params["numerics/feastol"] = MIP_FEASTOL
     return params
 
 
@@ -508,7 +468,8 @@ def _exact_sup(target: Network, net: Network, xs: np.ndarray) -> tuple[Fraction,
 
 
 def _verify(target: Network, net: Network, lo: np.ndarray, hi: np.ndarray, tol: float,
-            time_limit: float | None) -> tuple[float, float, list[np.ndarray], bool]:
+            time_limit: float | None, solver: str = "scip"
+            ) -> tuple[float, float, list[np.ndarray], bool]:
     """sup over the box of ||f - g||_inf by one MIP per output and sign.
 
     Returns (best value found, MIP upper bound, the worst inputs found, all solved to the gap).
@@ -527,7 +488,7 @@ def _verify(target: Network, net: Network, lo: np.ndarray, hi: np.ndarray, tol: 
         for sign in (1.0, -1.0):
             model.maximize(sign * (f.outputs[k] - g.outputs[k]))
             left = None if deadline is None else deadline - time.perf_counter()
-            res = mathopt.solve(model, mathopt.SolverType.GSCIP, params=_mip_params(tol, left))
+            res = mathopt.solve(model, _solver_type(solver), params=_mip_params(tol, left, solver))
             solved &= res.termination.reason == mathopt.TerminationReason.OPTIMAL
             upper = max(upper, res.dual_bound())
             if res.has_primal_feasible_solution():
@@ -567,11 +528,18 @@ def _initial_inputs(d: int, lo: float, hi: float, seed: int) -> np.ndarray:
     return np.vstack([corners, np.full((1, d), (lo + hi) / 2)])
 
 
+#: Mask engines: ``exact`` (CP-SAT on exactly rounded rows, exact sups; one hidden layer and
+#: at most three inputs), the MIPs ``scip`` and ``highs`` (floating point), ``auto``: exact
+#: where it applies.
+ENGINES = ("auto", "exact", "scip", "highs")
+
+
 def optimal_mask(target: Network, random: Network, *, structured: bool = False,
                  inputs: object = None, box: tuple[float, float] = (-1.0, 1.0),
                  budget: int | None = None, eps: object = None, tol: float = 1e-6,
                  time_limit: float | None = None, max_iterations: int = 200,
-                 seed: int = 0) -> MaskResult:
+                 seed: int = 0, engine: str = "auto", workers: int = 1,
+                 warm: tuple[NetworkMask, ...] = ()) -> MaskResult:
     """The mask of ``random`` closest to ``target``: min over masks of max ||f - g_mask||_inf.
 
     Parameters
@@ -581,165 +549,265 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
     inputs : a finite input set (m, d_0); None: the box [lo, hi]^d_0 by constraint generation.
     budget : at most this many bits kept.
     eps : instead of the smallest error, the fewest kept bits with error <= eps (where no mask
-        reaches eps, the smallest error is returned with ``reached=False``).
-    tol : stop when the verified worst error of the best mask is within tol of the master's
-        lower bound.
+        reaches eps, the smallest error is returned with ``reached=False``; MIP engines only).
+    tol : MIP engines: stop when the verified worst error of the best mask is within tol of
+        the master's lower bound.
+    engine : one of :data:`ENGINES`.
+    workers : CP-SAT workers of the exact engine.
+    warm : masks examined first by the exact engine (heuristics' answers).
 
     Returns
     -------
-    MaskResult with status ``optimal_within_tolerance`` when the bounds met (the MIPs are
-    floating point: see ``proof``), ``feasible`` at the time or iteration limit.
-
-    Notes
-    -----
-    Constraint generation: the master MIP chooses a mask minimising the error over finitely
-    many inputs X (a lower bound on the box optimum, since X is in the box); a verification
-    MIP finds the worst input of that mask (an upper bound for it); that input joins X, until
-    the two bounds meet.
+    MaskResult. Exact engine: ``optimal`` with a certificate (exact sup = exact lower bound),
+    ``feasible`` at the time limit with both exact bounds. MIP engines:
+    ``optimal_within_tolerance`` when the floating-point bounds met, else ``feasible``.
 
     >>> t = Network.create([[[1.0]], [[1.0]]])
     >>> r = Network.create([[[1.0], [0.5]], [[1.0, 1.0]]])
     >>> res = optimal_mask(t, r, box=(0.0, 1.0))
     >>> res.status, res.error, res.kept_bits
-    ('optimal_within_tolerance', Fraction(0, 1), 2)
+    ('optimal', Fraction(0, 1), 2)
+    >>> optimal_mask(t, r, box=(0.0, 1.0), engine="scip").status
+    'optimal_within_tolerance'
     """
-    from ortools.math_opt.python import mathopt
-
-    from solvers.formulations.masks_mip import add_mask_variables, add_masked_network_at
-
-    start = time.perf_counter()
     lo, hi = _check_box(box)
     if random.sizes[0] != target.sizes[0] or random.sizes[-1] != target.sizes[-1]:
         raise InputError(f"the target maps {target.sizes[0]} -> {target.sizes[-1]} but the "
                          f"random network maps {random.sizes[0]} -> {random.sizes[-1]}: the "
                          "input and output sizes must agree")
+    if engine not in ENGINES:
+        raise InputError(f"engine is {engine!r}: expected one of {', '.join(ENGINES)}")
     eps_f = None if eps is None else check_eps(eps)
     if not tol > 0:
         raise InputError(f"tol is {tol!r}: expected a positive number")
-    d = target.sizes[0]
-    finite = inputs is not None
-    if finite:
-        X = np.asarray(inputs, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != d or len(X) == 0 or not np.all(np.isfinite(X)):
-            raise InputError(f"inputs has shape {X.shape}: expected finite (m, {d}) with m >= 1")
-    else:
-        X = _initial_inputs(d, lo, hi, seed)
-    box_lo, box_hi = np.full(d, lo), np.full(d, hi)
+    X = None if inputs is None else _check_inputs(inputs, target.sizes[0])
+    if engine == "auto":
+        engine = "exact" if eps_f is None and exact_engine_applies(target, random) else "scip"
+    if engine == "exact":
+        if eps_f is not None:
+            raise InputError("eps is given: the exact engine minimises the error; use "
+                             "engine='scip' or 'highs' for the sparsest mask within eps")
+        if X is None:
+            return exact_optimal_mask(target, random, structured=structured, box=(lo, hi),
+                                      budget=budget, time_limit=time_limit, workers=workers,
+                                      warm=warm)
+        return _exact_on_inputs(target, random, structured, X, budget, time_limit, workers)
+    return _mip_optimal_mask(target, random, _MipSettings(
+        structured, X, lo, hi, budget, eps_f, tol, time_limit, max_iterations, seed,
+        engine))
 
-    model = mathopt.Model(name="master")
-    bits = add_mask_variables(model, random, structured=structured, budget=budget)
-    all_bits = bits.all()
-    t = model.add_variable(lb=0.0, name="t")
-    count = mathopt.fast_sum(all_bits)
-    if eps_f is None:
-        model.minimize(t)
-    else:
-        model.minimize(count)
-        model.add_linear_constraint(t <= float(eps_f))
 
-    def add_point(x: np.ndarray, i: int) -> None:
-        outs = add_masked_network_at(model, random, bits, x, name=f"x{i}")
-        fx = target.forward(x)
+def _check_inputs(inputs: object, d: int) -> np.ndarray:
+    X = np.asarray(inputs, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != d or len(X) == 0 or not np.all(np.isfinite(X)):
+        raise InputError(f"inputs has shape {X.shape}: expected finite (m, {d}) with m >= 1")
+    return X
+
+
+def _exact_on_inputs(target: Network, random: Network, structured: bool, X: np.ndarray,
+                     budget: int | None, time_limit: float | None, workers: int) -> MaskResult:
+    """The exact master over a finite input set, as a MaskResult with its certificate."""
+    start = time.perf_counter()
+    xs = tuple(tuple(Fraction(float(v)) for v in x) for x in X)
+    err, mask, proven = exact_master_optimum(target, random, xs, structured=structured,
+                                             budget=budget, time_limit=time_limit,
+                                             workers=workers)
+    net, choices = random.masked(mask), MaskChoices.create(random, structured)
+    arg = max(range(len(xs)), key=lambda i: max(
+        abs(a - b) for a, b in zip(target.forward_exact(xs[i]), net.forward_exact(xs[i]),
+                                   strict=True)))
+    lower = err if proven else Fraction(0)
+    proof = (f"exact master over the {len(xs)} given inputs: CP-SAT on exactly rounded rows "
+             "until the model capped below the best exact error is infeasible")
+    return MaskResult(mask=mask, status="optimal" if proven else "feasible",
+                      proof=proof if proven else "stopped at the time limit: " + proof,
+                      error=err, upper=float(err), lower_bound=float(lower), tolerance=0.0,
+                      structured=structured, bits=choices.n_bits,
+                      kept_bits=choices.kept(choices.choice_of_mask(mask)),
+                      iterations=1, inputs=X, worst_input=X[arg],
+                      seconds=time.perf_counter() - start,
+                      certificate=MaskCertificate(xs, err, lower, xs[arg]))
+
+
+@dataclass(frozen=True)
+class _MipSettings:
+    structured: bool
+    X: np.ndarray | None
+    lo: float
+    hi: float
+    budget: int | None
+    eps: Fraction | None
+    tol: float
+    time_limit: float | None
+    max_iterations: int
+    seed: int
+    solver: str
+
+
+class _MipMaster:
+    """The master MIP over a growing input set (MathOpt; SCIP or HiGHS)."""
+
+    def __init__(self, target: Network, random: Network, st: _MipSettings) -> None:
+        from ortools.math_opt.python import mathopt
+
+        from solvers.formulations.masks_mip import add_mask_variables
+
+        self.target, self.random = target, random
+        self.model = mathopt.Model(name="master")
+        self.bits = add_mask_variables(self.model, random, structured=st.structured,
+                                       budget=st.budget)
+        self.all_bits = self.bits.all()
+        self.t = self.model.add_variable(lb=0.0, name="t")
+        if st.eps is None:
+            self.model.minimize(self.t)
+        else:
+            self.model.minimize(mathopt.fast_sum(self.all_bits))
+            self.model.add_linear_constraint(self.t <= float(st.eps))
+        self.X = np.zeros((0, target.sizes[0]))
+
+    def add_point(self, x: np.ndarray) -> None:
+        from solvers.formulations.masks_mip import add_masked_network_at
+
+        outs = add_masked_network_at(self.model, self.random, self.bits, x, name=f"x{len(self.X)}")
+        fx = self.target.forward(x)
         for k, o in enumerate(outs):
-            model.add_linear_constraint(t >= o - float(fx[k]))
-            model.add_linear_constraint(t >= float(fx[k]) - o)
+            self.model.add_linear_constraint(self.t >= o - float(fx[k]))
+            self.model.add_linear_constraint(self.t >= float(fx[k]) - o)
+        self.X = np.vstack([self.X, x])
 
-    for i, x in enumerate(X):
-        add_point(x, i)
-    S = np.random.default_rng(seed).uniform(lo, hi, size=(CUT_SAMPLES, d))
+
+def _solver_type(name: str) -> Any:
+    from ortools.math_opt.python import mathopt
+
+    return mathopt.SolverType.HIGHS if name == "highs" else mathopt.SolverType.GSCIP
+
+
+def _mip_optimal_mask(target: Network, random: Network, st: _MipSettings) -> MaskResult:
+    """Constraint generation over floating-point MIPs (see :func:`optimal_mask`)."""
+    from ortools.math_opt.python import mathopt
+
+    start = time.perf_counter()
+    d = target.sizes[0]
+    master = _MipMaster(target, random, st)
+    for x in (st.X if st.X is not None else _initial_inputs(d, st.lo, st.hi, st.seed)):
+        master.add_point(x)
+    S = np.random.default_rng(st.seed).uniform(st.lo, st.hi, size=(CUT_SAMPLES, d))
     fS = target.forward(S)
-    deadline = None if time_limit is None else start + time_limit
+    deadline = None if st.time_limit is None else start + st.time_limit
     best: tuple[float, NetworkMask, int] | None = None  # (verified upper, mask, kept bits)
     lower, status, iterations = 0.0, "feasible", 0
     latest: tuple[NetworkMask, int] | None = None  # the last master mask, maybe unverified
-    while iterations < max_iterations:
+    while iterations < st.max_iterations:
         iterations += 1
         left = None if deadline is None else deadline - time.perf_counter()
-        res = mathopt.solve(model, mathopt.SolverType.GSCIP, params=_mip_params(tol, left))
+        res = mathopt.solve(master.model, _solver_type(st.solver),
+                            params=_mip_params(st.tol, left, st.solver))
         reason = res.termination.reason
-        if eps_f is not None and reason == mathopt.TerminationReason.INFEASIBLE:
+        if st.eps is not None and reason == mathopt.TerminationReason.INFEASIBLE:
             # no mask reaches eps even on X: fall back to the smallest error, flagged
-            alt = optimal_mask(target, random, structured=structured, inputs=inputs, box=box,
-                               budget=budget, tol=tol, max_iterations=max_iterations, seed=seed,
-                               time_limit=None if deadline is None
-                               else deadline - time.perf_counter())
-            alt.eps, alt.reached = eps_f, False
+            alt = _mip_optimal_mask(target, random, _replace_settings(
+                st, eps=None, time_limit=None if deadline is None
+                else deadline - time.perf_counter()))
+            alt.eps, alt.reached = st.eps, False
             alt.seconds = time.perf_counter() - start
             return alt
         if not res.has_primal_feasible_solution():
             break
         proven_master = reason == mathopt.TerminationReason.OPTIMAL
         values = res.variable_values()
-        lower = max(lower, res.dual_bound() if eps_f is None else 0.0)
-        mask = bits.mask(random, values)
-        kept_bits = sum(values[v] > 0.5 for v in all_bits)
+        lower = max(lower, res.dual_bound() if st.eps is None else 0.0)
+        mask = master.bits.mask(random, values)
+        kept_bits = sum(values[v] > 0.5 for v in master.all_bits)
         latest = (mask, kept_bits)
         net = random.masked(mask)
-        if finite:
-            best = (float(_exact_sup(target, net, X)[0]), mask, kept_bits)
+        if st.X is not None:
+            best = (float(_exact_sup(target, net, master.X)[0]), mask, kept_bits)
             status = "optimal_within_tolerance" if proven_master else "feasible"
             break
         # cheap cuts first: sampled inputs where this mask beats the master's bound by > tol
-        thresh = (lower if eps_f is None else float(eps_f)) + tol
-        cuts = _sample_cuts(net.forward(S) - fS, S, thresh, CUTS_PER_ROUND, (hi - lo) / 20)
+        thresh = (lower if st.eps is None else float(st.eps)) + st.tol
+        cuts = _sample_cuts(net.forward(S) - fS, S, thresh, CUTS_PER_ROUND,
+                            (st.hi - st.lo) / 20)
         if cuts:
             for w in cuts:
-                add_point(w, len(X))
-                X = np.vstack([X, w])
+                master.add_point(w)
             continue
         left = None if deadline is None else deadline - time.perf_counter()
-        _, up, worst, solved = _verify(target, net, box_lo, box_hi, tol, left)
-        if eps_f is None:
-            if best is None or up < best[0]:
-                best = (up, mask, kept_bits)
-            done = best[0] - lower <= tol
-        else:
-            # the master's mask is the sparsest on X: if it holds on the box, it is the answer
-            best = (up, mask, kept_bits)
-            done = up <= float(eps_f) + tol
+        _, up, worst, solved = _verify(target, net, np.full(d, st.lo), np.full(d, st.hi),
+                                       st.tol, left, st.solver)
+        best, done = _mip_best(best, up, mask, kept_bits, lower, st)
         if done and solved and proven_master:
             status = "optimal_within_tolerance"
             break
-        new = [w for w in worst if not any(np.allclose(w, x, atol=1e-12) for x in X)]
+        new = [w for w in worst if not any(np.allclose(w, x, atol=1e-12) for x in master.X)]
         if not new or (deadline is not None and time.perf_counter() >= deadline):
             break
         for w in new:
-            add_point(w, len(X))
-            X = np.vstack([X, w])
-    if best is None and latest is not None and not finite:
+            master.add_point(w)
+    return _mip_result(target, random, st, master, best, latest, lower, status, iterations,
+                       start)
+
+
+def _replace_settings(st: _MipSettings, **changes: Any) -> _MipSettings:
+    from dataclasses import replace
+
+    return replace(st, **changes)
+
+
+def _mip_best(best: tuple[float, NetworkMask, int] | None, up: float, mask: NetworkMask,
+              kept_bits: int, lower: float, st: _MipSettings
+              ) -> tuple[tuple[float, NetworkMask, int], bool]:
+    """The best verified mask so far, and whether the bounds met within tol."""
+    if st.eps is None:
+        if best is None or up < best[0]:
+            best = (up, mask, kept_bits)
+        return best, best[0] - lower <= st.tol
+    # the master's mask is the sparsest on X: if it holds on the box, it is the answer
+    return (up, mask, kept_bits), up <= float(st.eps) + st.tol
+
+
+def _mip_result(target: Network, random: Network, st: _MipSettings, master: _MipMaster,
+                best: tuple[float, NetworkMask, int] | None,
+                latest: tuple[NetworkMask, int] | None, lower: float, status: str,
+                iterations: int, start: float) -> MaskResult:
+    """The MaskResult of the MIP loop: exact error at the inputs seen, proof text, status."""
+    d = target.sizes[0]
+    if best is None and latest is not None and st.X is None:
         # stopped between a master and its verification: bound the last mask anyway
-        _, up, _, _ = _verify(target, random.masked(latest[0]), box_lo, box_hi, tol,
-                              VERIFY_AT_STOP)
+        _, up, _, _ = _verify(target, random.masked(latest[0]), np.full(d, st.lo),
+                              np.full(d, st.hi), st.tol, VERIFY_AT_STOP, st.solver)
         best = (up, *latest)
     if best is None:
         raise InputError("the master MIP found no mask within the time limit: raise time_limit")
     upper, mask, kept_bits = best
-    exact, arg = _exact_sup(target, random.masked(mask), X)
-    tol_text = (f"SCIP via OR-Tools MathOpt, feasibility tolerance {MIP_FEASTOL:g}, absolute "
-                f"gap {tol / 10:g}; bounds met within {tol:g}")
-    if finite:
-        proof = (f"master MIP over the {len(X)} given inputs ({tol_text}); the error is exact "
+    exact, arg = _exact_sup(target, random.masked(mask), master.X)
+    name = "HiGHS" if st.solver == "highs" else "SCIP"
+    tol_text = (f"{name} via OR-Tools MathOpt, feasibility tolerance {MIP_FEASTOL:g}, absolute "
+                f"gap {st.tol / 10:g}; bounds met within {st.tol:g}")
+    n = len(master.X)
+    if st.X is not None:
+        proof = (f"master MIP over the {n} given inputs ({tol_text}); the error is exact "
                  "(re-evaluated in rationals)")
-    elif eps_f is not None:
+    elif st.eps is not None:
         proof = (f"constraint generation, {iterations} rounds: the master MIP proves no mask with "
-                 f"fewer bits reaches eps on {len(X)} inputs; the verification MIP bounds this "
+                 f"fewer bits reaches eps on {n} inputs; the verification MIP bounds this "
                  f"mask's worst error by {upper:.12g} ({tol_text})")
     else:
         proof = (f"constraint generation, {iterations} rounds: master MIP lower bound "
                  f"{lower:.12g}, verification MIP upper bound {upper:.12g} ({tol_text}); the "
                  "error is exact at the worst input found")
-    if lower > upper + tol:
+    if lower > upper + st.tol:
         status = "feasible"
         proof = ("the floating-point MIPs disagree (master lower bound above the verified "
                  "upper bound): nothing proven; " + proof)
     elif status != "optimal_within_tolerance":
         proof = "stopped at the time or iteration limit: " + proof
     return MaskResult(mask=mask, status=status, proof=proof, error=exact, upper=upper,
-                      lower_bound=lower, tolerance=tol, structured=structured,
-                      bits=len(all_bits), kept_bits=kept_bits, iterations=iterations, inputs=X,
-                      worst_input=X[arg], seconds=time.perf_counter() - start, eps=eps_f,
-                      reached=eps_f is None or upper <= float(eps_f) + tol)
-
+                      lower_bound=lower, tolerance=st.tol, structured=st.structured,
+                      bits=len(master.all_bits), kept_bits=kept_bits, iterations=iterations,
+                      inputs=master.X, worst_input=master.X[arg],
+                      seconds=time.perf_counter() - start, eps=st.eps,
+                      reached=st.eps is None or upper <= float(st.eps) + st.tol)
 
 # --- how much overparameterisation does an instance really need ------------------------------
 
