@@ -144,14 +144,18 @@ class ExactMaster:
         self.model.add(self.t <= math.ceil(upper * 2**self.shift + self.slack) - 1)
 
     def exclude(self, choice: Sequence[int]) -> None:
-        """Cut off ``choice`` and every choice taking, in each group, an option with the same
-        values on every row (the same error on these inputs, and on any superset of them)."""
+        """Cut off ``choice`` with every choice taking, in each group, an option of the same
+        value on the choice's worst row: their residual there is the same, so their error on
+        these inputs (and on any superset) is at least the choice's."""
+        rows = self.rows
+        worst = max(range(len(rows.dens)), key=lambda r: Fraction(abs(
+            rows.targets[r] - sum(rows.values[r][g][o] for g, o in enumerate(choice) if o >= 0)),
+            rows.dens[r]))
+        vals = rows.values[worst]
         classes = []
         for g, o in enumerate(choice):
-            col = [tuple(vals[g][i] for vals in self.rows.values)
-                   for i in range(len(self.choices.groups[g]))]
-            mine = col[o] if o >= 0 else (0,) * len(self.rows.values)
-            classes.append(([i for i, c in enumerate(col) if c == mine], not any(mine)))
+            mine = vals[g][o] if o >= 0 else 0
+            classes.append(([i for i, v in enumerate(vals[g]) if v == mine], mine == 0))
         exclude_choice(self.model, self.y, classes)
         self.excluded += 1
 

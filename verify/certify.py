@@ -259,6 +259,21 @@ def _independent_mask_optimum(prob: MaskProblem, claimed_method: str) -> tuple[A
     return res, "the optimal-mask MIP"
 
 
+def _check_mask_certificate(prob: MaskProblem, mask: Any, cert: Any, status: str) -> Check:
+    """An exact mask certificate: both bounds re-derived (:func:`verify_mask_certificate`)."""
+    from solvers.masks import MaskCertificate, verify_mask_certificate
+
+    name = f"status {status}"
+    try:
+        c = MaskCertificate.from_json(cert)
+        holds, why = verify_mask_certificate(prob, mask, c, time_limit=CPSAT_TIME)
+    except InputError as exc:
+        return Check(name, CONTRADICTED, f"certificate: {exc}")
+    if holds and status == "optimal" and c.lower != c.upper:
+        return Check(name, CONTRADICTED, "the certificate's bounds differ: not a proof")
+    return Check(name, HOLDS if holds else CONTRADICTED, "certificate: " + why)
+
+
 def _check_mask_solution(prob: MaskProblem, sol: dict[str, Any]) -> list[Check]:
     status = sol.get("status")
     if status not in STATUSES:
@@ -279,6 +294,9 @@ def _check_mask_solution(prob: MaskProblem, sol: dict[str, Any]) -> list[Check]:
         checks.append(Check("error", HOLDS, f"{fraction_str(err)} recomputed exactly"))
     if status not in ("optimal", "optimal_within_tolerance") or err is None:
         return checks
+    cert = sol.get("certificate", (sol.get("stats") or {}).get("certificate"))
+    if cert is not None:
+        return checks + [_check_mask_certificate(prob, mask, cert, status)]
     name = f"status {status}"
     best, how = _independent_mask_optimum(prob, str(sol.get("method", "")))
     if best is None:
