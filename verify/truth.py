@@ -48,8 +48,8 @@ from solvers.instances import MaskProblem, MRSSInstance, RSSInstance
 from solvers.masks import exact_optimal_mask
 from solvers.mrss import solve_mrss_instance
 from solvers.networks import UNIFORM_GRID_BITS, random_network
-from solvers.piecewise_linear import BOX_SUP_MAX_INPUTS
 from solvers.numbers import InputError, fraction_str
+from solvers.piecewise_linear import BOX_SUP_MAX_INPUTS
 from solvers.results import Solution
 from solvers.rss import solve_instance, solve_rss_batch
 from verify.runtime import RunReport, read_records, run_tasks
