@@ -228,6 +228,68 @@ def _solve_group(V: np.ndarray, T: np.ndarray, eps: Fraction | None
     return masks, errs, reached, proven
 
 
+def _layer_problems(target: Network, random: Network, layout: ConstructionLayout, L: int,
+                    lo: float, hi: float) -> _Problems:
+    """The per-weight RSS instances of target layer L (sign halves the inputs cannot take are
+    left out: layers after the first see ReLU outputs >= 0)."""
+    W, b = target.weights[L], target.biases[L]
+    M, c, N = random.weights[2 * L], random.biases[2 * L], random.weights[2 * L + 1]
+    d_in = W.shape[1]
+    need = (L > 0 or hi > 0, L == 0 and lo < 0)
+    probs = _Problems()
+    for j in range(d_in):
+        rows = np.arange(layout.block(L, j).start, layout.block(L, j).stop)
+        a = M[rows, j]
+        for kind, sel in ((0, a > 0), (1, a < 0)):
+            if need[kind]:
+                probs.add(kind, j, rows[sel], a[sel], N, W[:, j])
+    if layout.has_bias[L]:
+        rows = np.arange(layout.block(L, d_in).start, layout.block(L, d_in).stop)
+        cb = c[rows]
+        probs.add(2, d_in, rows[cb > 0], cb[cb > 0], N, b)
+    return probs
+
+
+def _solve_layer(probs: _Problems, L: int, n_layers: int, d_out: int, eps_f: Fraction | None,
+                 right: np.ndarray, err: dict[str, np.ndarray],
+                 progress: Callable[[float], None] | None
+                 ) -> tuple[int, int, Fraction, bool, bool]:
+    """Solve a layer's problems group by group; fill the right layer's mask and the error
+    bounds. Returns (problems, unreached, largest exact error, all proven, exact products)."""
+    all_proven = exact_products = True
+    layer_problems = layer_unreached = 0
+    layer_max = Fraction(0)
+    for gi, n in enumerate(sorted(probs.values)):
+        if progress is not None:
+            progress((L + gi / len(probs.values)) / n_layers)
+        V = np.concatenate(probs.values[n])
+        T = np.concatenate(probs.targets[n])
+        R = np.abs(np.concatenate(probs.rounding[n]))
+        exact_products &= not R.any()
+        masks, errs, reached, proven = _solve_group(V, T, eps_f)
+        all_proven &= proven
+        layer_problems += len(T)
+        layer_unreached += int((~reached).sum())
+        bits = (masks[:, None] >> np.arange(n, dtype=np.uint64)) & np.uint64(1)
+        kept = bits.astype(bool)
+        # the true error adds the products' rounding (0 when the weights are on the grid)
+        slack = _up_rowsum(np.where(kept, R, 0.0)) if R.any() else np.zeros(len(T))
+        up = _up_fractions(errs)
+        if R.any():
+            up = np.nextafter(up + slack, np.inf)
+        layer_max = max(layer_max, max(errs))
+        r0 = 0
+        for kind, j, idx in probs.blocks[n]:
+            sl = slice(r0, r0 + d_out)
+            right[:, idx] = kept[sl]
+            if kind == 2:
+                err["bias"] = up[sl]
+            else:
+                err[("pos", "neg")[kind]][:, j] = up[sl]
+            r0 += d_out
+    return layer_problems, layer_unreached, layer_max, all_proven, exact_products
+
+
 def subset_sum_construction(target: Network, random: Network, layout: ConstructionLayout, *,
                             eps: object = None, box: tuple[float, float] = (-1.0, 1.0),
                             progress: Callable[[float], None] | None = None
@@ -272,52 +334,14 @@ def subset_sum_construction(target: Network, random: Network, layout: Constructi
         W, b = target.weights[L], target.biases[L]
         M, c, N = random.weights[2 * L], random.biases[2 * L], random.weights[2 * L + 1]
         d_out, d_in = W.shape
-        # layers after the first see ReLU outputs >= 0: their x_j < 0 halves are never used
-        need = (L > 0 or hi > 0, L == 0 and lo < 0)
-        probs = _Problems()
-        for j in range(d_in):
-            rows = np.arange(layout.block(L, j).start, layout.block(L, j).stop)
-            a = M[rows, j]
-            for kind, sel in ((0, a > 0), (1, a < 0)):
-                if need[kind]:
-                    probs.add(kind, j, rows[sel], a[sel], N, W[:, j])
-        if layout.has_bias[L]:
-            rows = np.arange(layout.block(L, d_in).start, layout.block(L, d_in).stop)
-            cb = c[rows]
-            probs.add(2, d_in, rows[cb > 0], cb[cb > 0], N, b)
+        probs = _layer_problems(target, random, layout, L, lo, hi)
         # a half left unsolved keeps nothing: its error is |W_kj| (used only where its sign occurs)
         err = {"pos": np.abs(W), "neg": np.abs(W),
                "bias": np.zeros(d_out) if b is None else np.abs(b)}
-        layer_problems = layer_unreached = 0
-        layer_max = Fraction(0)
-        for gi, n in enumerate(sorted(probs.values)):
-            if progress is not None:
-                progress((L + gi / len(probs.values)) / target.n_layers)
-            V = np.concatenate(probs.values[n])
-            T = np.concatenate(probs.targets[n])
-            R = np.abs(np.concatenate(probs.rounding[n]))
-            exact_products &= not R.any()
-            masks, errs, reached, proven = _solve_group(V, T, eps_f)
-            all_proven &= proven
-            layer_problems += len(T)
-            layer_unreached += int((~reached).sum())
-            bits = (masks[:, None] >> np.arange(n, dtype=np.uint64)) & np.uint64(1)
-            kept = bits.astype(bool)
-            # the true error adds the products' rounding (0 when the weights are on the grid)
-            slack = _up_rowsum(np.where(kept, R, 0.0)) if R.any() else np.zeros(len(T))
-            up = _up_fractions(errs)
-            if R.any():
-                up = np.nextafter(up + slack, np.inf)
-            layer_max = max(layer_max, max(errs))
-            r0 = 0
-            for kind, j, idx in probs.blocks[n]:
-                sl = slice(r0, r0 + d_out)
-                wmasks[2 * L + 1][:, idx] = kept[sl]
-                if kind == 2:
-                    err["bias"] = up[sl]
-                else:
-                    err[("pos", "neg")[kind]][:, j] = up[sl]
-                r0 += d_out
+        layer_problems, layer_unreached, layer_max, proven, exact = _solve_layer(
+            probs, L, target.n_layers, d_out, eps_f, wmasks[2 * L + 1], err, progress)
+        all_proven &= proven
+        exact_products &= exact
         used = wmasks[2 * L + 1].any(axis=0)
         for j in range(d_in):
             blk = layout.block(L, j)
