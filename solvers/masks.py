@@ -303,7 +303,7 @@ CUTS_PER_ROUND = 4
 
 
 #: The first master's inputs: a regular grid of about this many points (corners included).
-INITIAL_INPUTS = 81
+INITIAL_INPUTS = 289
 
 
 def _box_points(d: int, lo: Fraction, hi: Fraction, n: int

@@ -138,3 +138,20 @@ def test_exact_engine_bad_input():
         optimal_mask(random_network([2, 1], seed=0), random_network([2, 1], seed=0), engine="x")
     assert json.dumps(exact_optimal_mask(random_network([1, 1, 1], seed=0),
                                          random_network([1, 2, 1], seed=1)).to_json())
+
+
+def test_network_masks_truth_is_certified_and_scored():
+    from verify import score
+    from verify.truth import truth_records
+
+    recs = truth_records("network-masks", 3, seed=2, indices=[0, 1])
+    for rec in recs:
+        assert rec["solution"]["status"] == "optimal"
+        prob = MaskProblem.from_json(rec["instance"])
+        assert Fraction(rec["optimum"]) == enumerate_masks(prob)[0]  # 13 bits: every mask
+        checks = certify_record(rec)
+        assert all(c.outcome == "holds" for c in checks)
+        assert any("certificate" in c.detail for c in checks)
+    for baseline in ("greedy-removal", "edge-popup"):
+        rep = score.score_answers(recs, score.baseline_answers(recs, baseline))
+        assert all(r.verdict in ("optimal", "suboptimal") for r in rep.rows)
