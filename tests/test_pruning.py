@@ -9,16 +9,11 @@ import numpy as np
 import pytest
 
 import verify.cli as cli
+from solvers.construction import subset_sum_construction, sup_error_sampled
 from solvers.graph import dead_neurons, pruning_kind, to_digraph
 from solvers.networks import Network, NetworkMask, construction_network, random_network
 from solvers.numbers import InputError
-from solvers.pruning import (
-    optimal_mask,
-    required_width,
-    subset_sum_construction,
-    sup_error_sampled,
-    theorem_width,
-)
+from solvers.pruning import optimal_mask, required_width, theorem_width
 
 
 def target_net(seed, sizes=(3, 4, 2), bias=True, lo=-0.46, hi=0.54):
@@ -341,3 +336,11 @@ def test_cli_bad_input_exit_2(slth, tmp_path, capsys, layers, extra, message):
     assert slth(args) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
+
+
+def test_moved_names_still_import_with_a_warning():
+    import solvers.construction as construction
+    import solvers.pruning as pruning
+
+    with pytest.warns(DeprecationWarning, match="solvers.construction.sup_error_sampled"):
+        assert pruning.sup_error_sampled is construction.sup_error_sampled

@@ -96,7 +96,8 @@ def _check_args(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from solvers import graph
-    from solvers.pruning import optimal_mask, subset_sum_construction
+    from solvers.construction import subset_sum_construction
+    from solvers.pruning import optimal_mask
 
     _check_args(args)
     box = _box(args.box)
