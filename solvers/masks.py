@@ -1,7 +1,14 @@
-"""Provably optimal masks by exhaustive search: every canonical mask evaluated exactly.
+"""Provably optimal masks: exhaustive search, and the exact engine with its certificates.
 
-The reference for every other mask engine on small networks (up to
-:data:`MASK_ENUMERATION_MAX_BITS` bits, one input or a finite input set).
+- :func:`enumerate_masks`: every canonical mask evaluated exactly; the reference for every
+  other mask engine on small networks (up to :data:`MASK_ENUMERATION_MAX_BITS` bits).
+- :func:`exact_optimal_mask`: one-hidden-layer networks of at most three inputs over a box, by
+  constraint generation between an exact master (:class:`ExactMaster`: CP-SAT on exactly
+  rounded rows of the multiple-choice view :class:`solvers.mask_choices.MaskChoices`) and
+  exact sups (:func:`solvers.piecewise_linear.sup_error_box`); :func:`exact_master_optimum`
+  for a finite input set.
+- :class:`MaskCertificate` and :func:`verify_mask_certificate`: the inputs on which no mask
+  beats the mask's exact sup, and their re-derivation.
 """
 
 from __future__ import annotations
