@@ -514,11 +514,12 @@ def exact_engine_applies(target: Network, random: Network) -> bool:
 
 
 def verify_mask_certificate(prob: MaskProblem, mask: NetworkMask, cert: MaskCertificate, *,
-                            time_limit: float | None = None) -> tuple[bool, str]:
+                            time_limit: float | None = None) -> tuple[bool | None, str]:
     """Re-derive both bounds of a certificate: the mask's exact sup equals ``upper``, and the
     exact master optimum over ``inputs`` (each inside the domain) is at least ``lower``.
 
-    Returns (holds, one line saying what was re-derived or what failed).
+    Returns (holds, one line saying what was re-derived or what failed); holds is None when
+    the master was not re-solved within ``time_limit``.
     """
     lo, hi = prob.box
     if prob.inputs is None and not all(lo <= v <= hi for x in cert.inputs for v in x):
@@ -534,7 +535,7 @@ def verify_mask_certificate(prob: MaskProblem, mask: NetworkMask, cert: MaskCert
                                           structured=prob.structured, start=mask,
                                           time_limit=time_limit)
     if not proven:
-        return False, "the master over the certificate's inputs was not re-solved in time"
+        return None, "the master over the certificate's inputs was not re-solved in time"
     if opt < cert.lower:
         return False, (f"a mask has error {fraction_str(opt)} < the claimed lower bound "
                        f"{fraction_str(cert.lower)} on the certificate's inputs")

@@ -67,7 +67,7 @@ def test_exact_box_optimum_equals_exhaustive_search(case):
     res = exact_optimal_mask(target, rnd, structured=structured)
     assert res.status == "optimal" and res.error == best == prob.error(res.mask)
     assert res.certificate.lower == res.certificate.upper == best
-    assert verify_mask_certificate(prob, res.mask, res.certificate)[0]
+    assert verify_mask_certificate(prob, res.mask, res.certificate)[0] is True
 
 
 @pytest.mark.parametrize("structured", [False, True])
@@ -100,13 +100,13 @@ def test_certificates_are_re_derived_and_tampering_is_caught():
     prob = MaskProblem.create(target, rnd)
     res = exact_optimal_mask(target, rnd)
     cert = res.certificate
-    assert verify_mask_certificate(prob, res.mask, cert)[0]
+    assert verify_mask_certificate(prob, res.mask, cert)[0] is True
     higher = MaskCertificate(cert.inputs, cert.upper, cert.upper + 1, cert.worst_input)
-    assert not verify_mask_certificate(prob, res.mask, higher)[0]
+    assert verify_mask_certificate(prob, res.mask, higher)[0] is False
     few = MaskCertificate(cert.inputs[:1], cert.upper, cert.lower, cert.worst_input)
-    assert not verify_mask_certificate(prob, res.mask, few)[0]  # one input proves too little
+    assert verify_mask_certificate(prob, res.mask, few)[0] is False  # one input: too little
     outside = MaskCertificate(((Fraction(2), Fraction(0)),), cert.upper, cert.lower, ())
-    assert not verify_mask_certificate(prob, res.mask, outside)[0]
+    assert verify_mask_certificate(prob, res.mask, outside)[0] is False
     rec = {"instance": prob.to_json(), "instance_hash": prob.hash(),
            "solution": {**res.to_json(), "mask": res.mask.to_json()}, "optimum": res.to_json()["error"]}
     assert all(c.outcome == "holds" for c in certify_record(rec))

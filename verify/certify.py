@@ -271,7 +271,8 @@ def _check_mask_certificate(prob: MaskProblem, mask: Any, cert: Any, status: str
         return Check(name, CONTRADICTED, f"certificate: {exc}")
     if holds and status == "optimal" and c.lower != c.upper:
         return Check(name, CONTRADICTED, "the certificate's bounds differ: not a proof")
-    return Check(name, HOLDS if holds else CONTRADICTED, "certificate: " + why)
+    outcome = NOT_CHECKED if holds is None else HOLDS if holds else CONTRADICTED
+    return Check(name, outcome, "certificate: " + why)
 
 
 def _check_mask_solution(prob: MaskProblem, sol: dict[str, Any]) -> list[Check]:
