@@ -6,7 +6,8 @@ Run: python examples/mrss.py   (about half a minute)
 import numpy as np
 
 from proofs.moments import best_k, enumeration_moments, moments
-from solvers.mrss import cube_coverage, cube_covered_2d, solve_mrss, sparsest_mrss
+from solvers.mrss import solve_mrss, sparsest_subset
+from solvers.mrss_cube import cube_coverage, cube_covered_2d
 
 rng = np.random.default_rng(0)
 
@@ -23,7 +24,7 @@ print(f"|S| = 8: error {k_sol.error_float:.3e}; 1-norm: "
       f"{solve_mrss(X, z, norm='1').error_float:.3e}")
 
 # 3. The smallest ticket: the fewest vectors within eps of the target.
-small = sparsest_mrss(X[:20], z, "0.05")
+small = sparsest_subset(X[:20], z, "0.05")
 print(f"sparsest within 0.05: {small.stats['size']} vectors, error {small.error_float:.3e}")
 
 # 4. Cube coverage in d = 2: an estimate from exactly decided random targets, and the exact

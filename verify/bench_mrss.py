@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from solvers import mrss
 from solvers.numbers import InputError
 from verify.runtime import run_in_child
 
 __all__ = ["add_arguments", "run", "bench_mrss", "BENCH_METHODS"]
 
 BENCH_METHODS = ("auto", "mitm", "cpsat", "mip-scip", "mip-highs", "brute")
-_BRUTE_MAX_N = 20
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -57,11 +57,10 @@ def _solve_task(n: int, d: int, dist: str, norm: str, k: int | None, seed: int, 
                 time_limit: float) -> dict:
     """One row, in a child process."""
     from solvers.instances import MRSSInstance
-    from solvers.mrss import solve_mrss_instance
 
     def solve(X: np.ndarray, z: np.ndarray, kk: int | None):
         inst = MRSSInstance.create(X, z, norm=norm, cardinality=kk)
-        return solve_mrss_instance(inst, method=method, time_limit=time_limit)
+        return mrss.solve_instance(inst, method=method, time_limit=time_limit)
 
     solve(*_instance(6, d, dist, seed + 1), None if k is None else 3)  # load compiled code
     X, z = _instance(n, d, dist, seed)
@@ -81,7 +80,7 @@ def bench_mrss(ns: list[int], d: int, dist: str, norm: str, alpha: float | None,
     for n in ns:
         k = None if alpha is None else round(alpha * n)
         for method in methods:
-            if method in dropped or (method == "brute" and n > _BRUTE_MAX_N):
+            if method in dropped or (method == "brute" and n > mrss.BRUTE_MAX_N):
                 continue
             out = run_in_child(_solve_task, {"n": n, "d": d, "dist": dist, "norm": norm,
                                              "k": k, "seed": seed, "method": method,

@@ -30,6 +30,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=0, metavar="M",
                    help="also time M independent n=21 instances (the per-weight SLTH workload)")
+    p.add_argument("--peers", action="store_true",
+                   help="instead: integer workloads against numberpartitioning and prtpy "
+                        "(the optional extra 'peers'; see verify.bench_peers)")
+    p.add_argument("--workloads", nargs="+", metavar="W",
+                   help="with --peers: the workloads to run (default: all)")
     p.add_argument("--json", action="store_true")
 
 
@@ -133,6 +138,10 @@ def _table(rows: list[dict]) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.time_limit <= 0:
         raise InputError(f"--time-limit is {args.time_limit}: expected seconds > 0")
+    if args.peers:
+        from verify.bench_peers import run_peers
+
+        return run_peers(args)
     if any(n < 1 or n > 64 for n in args.n):
         raise InputError(f"--n is {args.n}: sizes must be between 1 and 64")
     methods = list(dict.fromkeys(["auto", *args.methods]))

@@ -105,7 +105,7 @@ def _mrss_methods(inst: MRSSInstance) -> list[tuple[str, Callable[[], Solution]]
     out: list[tuple[str, Callable[[], Solution]]] = []
     if inst.n <= MRSS_BRUTE_MAX_N:
         out.append(("brute", lambda: mrss.brute_force(inst)))
-    out.append(("mitm", lambda: mrss.solve_mrss_instance(inst)))
+    out.append(("mitm", lambda: mrss.solve_instance(inst)))
     return out
 
 

@@ -41,13 +41,13 @@ from typing import Any
 
 import numpy as np
 
+from solvers import mrss
 from solvers.coverage import ENUMERATION_MAX_N, covering_radius, enumerated_cover, is_covered
 from solvers.deprecation import moved_names
 from solvers.files import read_data_file
 from solvers.heuristics import greedy_instance, karmarkar_karp_instance
 from solvers.instances import MaskProblem, MRSSInstance, RSSInstance, subset_problem_from_json
 from solvers.masks import MASK_ENUMERATION_MAX_BITS, enumerate_masks
-from solvers.mrss import solve_mrss_instance
 from solvers.networks import NetworkMask
 from solvers.numbers import (
     InputError,
@@ -248,7 +248,7 @@ def check_no_subset_within(inst: RSSInstance | MRSSInstance, eps: object, *,
         native = True
 
         def solve() -> Solution:
-            return solve_mrss_instance(inst, time_limit=limit)
+            return mrss.solve_instance(inst, time_limit=limit)
 
     sol = _within_time(solve, limit, _GRACE if native else 0.0)
     if sol is None:

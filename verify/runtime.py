@@ -281,14 +281,15 @@ def _child(fn: Callable[..., dict], kwargs: dict, queue: Any) -> None:
     queue.put(out)
 
 
-def run_in_child(fn: Callable[..., dict], kwargs: dict, time_limit: float) -> dict:
+def run_in_child(fn: Callable[..., dict], kwargs: dict, time_limit: float,
+                 grace: float = 30) -> dict:
     """Run ``fn(**kwargs)`` in a fresh process; return its dict plus seconds and peak_mb.
 
     ``seconds`` is the child's own ``solve_seconds`` when it reports one (the solve alone,
     without imports and compilation), else the whole call.
 
-    A child still running at ``time_limit`` plus a grace period is terminated and reported
-    with ``"timeout": True``.
+    A child still running at ``time_limit`` plus ``grace`` seconds (imports, compilation) is
+    terminated and reported with ``"timeout": True``.
     """
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
@@ -296,7 +297,7 @@ def run_in_child(fn: Callable[..., dict], kwargs: dict, time_limit: float) -> di
     start = time.perf_counter()
     proc.start()
     try:
-        out = queue.get(timeout=time_limit + 30)
+        out = queue.get(timeout=time_limit + grace)
     except Exception:
         proc.terminate()
         out = {"timeout": True, "seconds": time.perf_counter() - start}

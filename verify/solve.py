@@ -20,9 +20,10 @@ import argparse
 import json
 import sys
 
+from solvers import mrss
 from solvers.files import read_data_file
-from solvers.instances import RSSInstance
-from solvers.numbers import InputError, to_fraction
+from solvers.instances import MRSSInstance, subset_problem_from_json
+from solvers.numbers import check_time_limit, to_fraction
 from solvers.results import Solution
 from solvers.rss import METHODS, solve_instance, sparsest_subset
 
@@ -56,25 +57,15 @@ def print_solution(sol: Solution) -> None:
         print(f"{key:<12} {val}")
 
 
-def _is_vector_instance(data: object) -> bool:
-    return isinstance(data, dict) and isinstance(data.get("values"), list) and any(
-        isinstance(v, list) for v in data["values"])
-
-
 def run(args: argparse.Namespace) -> int:
-    if args.time_limit is not None and args.time_limit < 0:
-        raise InputError(f"--time-limit is {args.time_limit}: expected seconds >= 0")
-    data = read_data_file(args.instance)
-    if _is_vector_instance(data):
-        from solvers import mrss
-
-        inst = mrss.MRSSInstance.from_json(data)
+    check_time_limit(args.time_limit, "--time-limit")
+    inst = subset_problem_from_json(read_data_file(args.instance))
+    if isinstance(inst, MRSSInstance):
         if args.eps is not None:
-            sol = mrss.sparsest_mrss(inst.vectors, inst.target, args.eps, norm=inst.norm)
+            sol = mrss.sparsest_subset(inst.vectors, inst.target, args.eps, norm=inst.norm)
         else:
-            sol = mrss.solve_mrss_instance(inst, method=args.method, time_limit=args.time_limit)
+            sol = mrss.solve_instance(inst, method=args.method, time_limit=args.time_limit)
     else:
-        inst = RSSInstance.from_json(data)
         if args.eps is not None:
             sol = sparsest_subset(inst.values, inst.target, args.eps)
         else:

@@ -44,9 +44,9 @@ from typing import Any
 
 import numpy as np
 
+from solvers import mrss
 from solvers.instances import MaskProblem, MRSSInstance, RSSInstance
 from solvers.masks import exact_optimal_mask
-from solvers.mrss import solve_mrss_instance
 from solvers.networks import UNIFORM_GRID_BITS, random_network
 from solvers.numbers import InputError, fraction_str
 from solvers.piecewise_linear import BOX_SUP_MAX_INPUTS
@@ -158,7 +158,7 @@ def truth_records(family: str, n: int, *, seed: int, indices: Sequence[int], dim
 
     Families of plain double rows (n <= 40) go through the batch engine
     :func:`solvers.rss.solve_rss_batch` in one call; the others are solved one by one
-    (:func:`solvers.rss.solve_instance`, :func:`solvers.mrss.solve_mrss_instance`).
+    (:func:`solvers.rss.solve_instance`, :func:`solvers.mrss.solve_instance`).
     """
     _check_params(family, n, dim, cardinality, kappa)
     params = _params(family, n, dim, cardinality, kappa)
@@ -191,7 +191,7 @@ def truth_records(family: str, n: int, *, seed: int, indices: Sequence[int], dim
         if isinstance(inst, MaskProblem):
             sol = _optimal_mask_solution(inst)
         elif isinstance(inst, MRSSInstance):
-            sol = solve_mrss_instance(inst)
+            sol = mrss.solve_instance(inst)
         else:
             sol = solve_instance(inst)
         out.append(truth_record(family, i, seed, params,

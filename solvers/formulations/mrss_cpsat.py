@@ -25,7 +25,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.instances import MRSSInstance
-from solvers.numbers import integer_scaling
+from solvers.numbers import check_workers, integer_scaling
 from solvers.results import Solution
 
 __all__ = ["MRSSCpSat", "add_mrss_cpsat", "solve_mrss_cpsat"]
@@ -83,7 +83,7 @@ def solve_mrss_cpsat(
                              inst.size_range())
     model.minimize(handles.objective)
     solver = cp_model.CpSolver()
-    solver.parameters.num_workers = workers
+    solver.parameters.num_workers = check_workers(workers)
     # OR-Tools 9.15's presolve returns wrong OPTIMAL answers on these models once the
     # coefficients reach ~2^35 (tests/test_formulations_rss.py keeps the instance)
     solver.parameters.cp_model_presolve = False

@@ -21,7 +21,7 @@ from datetime import timedelta
 from ortools.math_opt.python import mathopt
 
 from solvers.instances import MRSSInstance
-from solvers.numbers import InputError
+from solvers.numbers import InputError, check_workers
 from solvers.results import Solution
 
 __all__ = ["MRSSMip", "add_mrss_mip", "solve_mrss_mip", "MIP_SOLVERS"]
@@ -60,7 +60,7 @@ def add_mrss_mip(model: mathopt.Model, inst: MRSSInstance) -> MRSSMip:
 
 def solve_mrss_mip(
     inst: MRSSInstance, *, solver: str = "scip", time_limit: float | None = None,
-    threads: int = 2,
+    workers: int = 2,
 ) -> Solution:
     """Solve ``inst`` with SCIP or HiGHS; the subset's error is recomputed exactly."""
     if solver not in MIP_SOLVERS:
@@ -71,7 +71,7 @@ def solve_mrss_mip(
     model.minimize(handles.objective)
     params = mathopt.SolveParameters(
         time_limit=None if time_limit is None else timedelta(seconds=time_limit),
-        threads=threads if solver == "scip" else None,
+        threads=check_workers(workers) if solver == "scip" else None,
     )
     result = mathopt.solve(model, MIP_SOLVERS[solver], params=params)
     seconds = time.perf_counter() - start

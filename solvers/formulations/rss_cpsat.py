@@ -36,6 +36,7 @@ from solvers.numbers import (
     INT64_SAFE,
     InputError,
     check_time_limit,
+    check_workers,
     common_scale,
     fraction_str,
     scale_to_int,
@@ -86,7 +87,7 @@ def solve_rss_cpsat(
     inst: RSSInstance,
     *,
     time_limit: float | None = None,
-    num_workers: int = 2,
+    workers: int = 2,
     hint: Sequence[int] | None = None,
 ) -> Solution:
     """Minimise |target - sum of values over S| with CP-SAT on an exact integer scaling.
@@ -96,7 +97,7 @@ def solve_rss_cpsat(
     inst : the instance; ``cardinality`` (|S| = k) and ``max_cardinality`` (|S| <= k) are honoured.
     time_limit : seconds, or None for no limit. At the limit the best subset found is returned as
         ``feasible`` with CP-SAT's proven bound as ``lower_bound``, or ``unknown`` if none.
-    num_workers : CP-SAT search workers (>= 1).
+    workers : CP-SAT search workers (>= 1).
     hint : indices of a subset to start the search from (e.g. a heuristic's answer).
 
     Returns
@@ -118,8 +119,7 @@ def solve_rss_cpsat(
     """
     start = time.perf_counter()
     limit = check_time_limit(time_limit)
-    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 1:
-        raise InputError(f"num_workers is {num_workers!r}: expected an integer >= 1")
+    workers = check_workers(workers)
     unit, a, target, e_max = cpsat_scaling(inst)
 
     model = cp_model.CpModel()
@@ -141,7 +141,7 @@ def solve_rss_cpsat(
         model.add_hint(e, abs(target - sum(a[i] for i in chosen)))
 
     solver = cp_model.CpSolver()
-    solver.parameters.num_workers = num_workers
+    solver.parameters.num_workers = workers
     # OR-Tools 9.15's presolve returns wrong OPTIMAL answers on these models once the
     # coefficients reach ~2^35 (tests/test_formulations_rss.py keeps the instance)
     solver.parameters.cp_model_presolve = False
