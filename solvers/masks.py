@@ -135,7 +135,8 @@ class ExactMaster:
 
     def add_points(self, points: Sequence[tuple[tuple[int, ...], int]]) -> None:
         """Add the rows of new inputs (exact rationals ``P / q``)."""
-        new = [p for p in dict.fromkeys(points) if p not in set(self.points)]
+        have = set(self.points)
+        new = [p for p in dict.fromkeys(points) if p not in have]
         if not new:
             return
         rows = self.choices.rows(self.target, new)

@@ -104,8 +104,9 @@ def add_error_rows(model: cp_model.CpModel, y: list[list[cp_model.IntVar]], rows
     if t is None:
         t = model.new_int_var(0, rows.bound, "t")
     for vals, target in zip(rows.values[first:], rows.targets[first:], strict=True):
-        expr = sum(v * var for opts, ys in zip(vals, y, strict=True)
-                   for v, var in zip(opts, ys, strict=True) if v)
+        terms = [(var, v) for opts, ys in zip(vals, y, strict=True)
+                 for v, var in zip(opts, ys, strict=True) if v]
+        expr = cp_model.LinearExpr.weighted_sum([t[0] for t in terms], [t[1] for t in terms])
         model.add(target - expr <= t)
         model.add(expr - target <= t)
     return t
