@@ -106,6 +106,10 @@ def magnitude_bound(net: Network, radius: Fraction) -> Fraction:
     return max(h)
 
 
+#: CP-SAT stops a master solve once its mask is within this relative gap of the bound.
+MASTER_GAP = 0.1
+
+
 @dataclass
 class ExactMaster:
     """The master over a growing input set, solved by CP-SAT on exactly rounded integer rows.
@@ -188,6 +192,9 @@ class ExactMaster:
         solver.parameters.cp_model_presolve = False
         if time_limit is not None:
             solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+        # intermediate masters need a good mask, not a proof: the proof is the final
+        # infeasible capped model, which no gap limit shortens
+        solver.parameters.relative_gap_limit = MASTER_GAP
         code = solver.solve(self.model)
         self.solves += 1
         if code == cp_model.INFEASIBLE:
