@@ -23,8 +23,8 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
+from solvers.construction import subset_sum_construction
 from solvers.networks import Network, construction_network
-from solvers.pruning import subset_sum_construction
 
 
 def train_target(seed: int) -> tuple[Network, np.ndarray, np.ndarray]:

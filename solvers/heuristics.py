@@ -44,6 +44,7 @@ from solvers.numbers import INT64_SAFE, InputError, common_scale, scale_to_int
 from solvers.results import Solution
 
 __all__ = [
+    "greedy_mask_removal",
     "HEURISTICS",
     "greedy",
     "greedy_instance",
@@ -351,3 +352,46 @@ def edge_popup(target: Network, random: Network, *,
     return NetworkMask(tuple(m[:, :-1] for m in best),
                        tuple(None if b is None else m[:, -1].copy()
                              for m, b in zip(best, random.biases, strict=True)))
+
+
+def greedy_mask_removal(target: Network, random: Network, *, samples: int = 2048,
+                        box: tuple[float, float] = (-1.0, 1.0), seed: int | None = 0
+                        ) -> NetworkMask:
+    """Greedy removal: from the full mask, repeatedly drop the weight or bias whose removal
+    lowers the worst sampled error ``max ||f(x) - g(x)||_inf`` the most, until none does.
+
+    Floating point on ``samples`` uniform inputs of the box (a heuristic baseline).
+
+    >>> t = Network.create([[[1.0]], [[1.0]]])
+    >>> r = Network.create([[[1.0], [-1.0]], [[1.0, 1.0]]])
+    >>> m = greedy_mask_removal(t, r)   # relu(x) + relu(-x) = |x|: dropping relu(-x) is exact
+    >>> r.masked(m).forward([[-0.5], [0.5]]).ravel().tolist()
+    [0.0, 0.5]
+    """
+    if target.sizes[0] != random.sizes[0] or target.sizes[-1] != random.sizes[-1]:
+        raise InputError(f"the target maps {target.sizes[0]} -> {target.sizes[-1]} but the "
+                         f"random network maps {random.sizes[0]} -> {random.sizes[-1]}")
+    X = np.random.default_rng(seed).uniform(box[0], box[1], (samples, random.sizes[0]))
+    fX = target.forward(X)
+    arrays = [m.copy() for m in NetworkMask.full(random).weights] + \
+        [None if b is None else np.ones(b.shape, dtype=bool) for b in random.biases]
+    n_layers = random.n_layers
+
+    def error() -> float:
+        mask = NetworkMask(tuple(arrays[:n_layers]), tuple(arrays[n_layers:]))
+        return float(np.max(np.abs(random.masked(mask).forward(X) - fX)))
+
+    current = error()
+    while True:
+        best = (current, None)
+        for a in arrays:
+            for idx in [] if a is None else list(zip(*np.nonzero(a), strict=True)):
+                a[idx] = False
+                e = error()
+                a[idx] = True
+                if e < best[0]:
+                    best = (e, (a, idx))
+        if best[1] is None:
+            return NetworkMask(tuple(arrays[:n_layers]), tuple(arrays[n_layers:]))
+        current, (a, idx) = best
+        a[idx] = False

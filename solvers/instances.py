@@ -52,10 +52,12 @@ from solvers.numbers import (
     to_fractions,
 )
 from solvers.piecewise_linear import (
+    BOX_SUP_MAX_INPUTS,
     breakpoints,
     exact_forward,
     exact_parameters,
     sup_error_at_breakpoints,
+    sup_error_box,
 )
 
 __all__ = ["Problem", "SubsetProblem", "RSSInstance", "MRSSInstance", "CoverageProblem",
@@ -479,8 +481,12 @@ class MaskProblem(Problem):
 
     @property
     def exact_errors(self) -> bool:
-        """Whether mask errors are exact: a finite input set, or networks of one input."""
-        return self.inputs is not None or self.target.sizes[0] == 1
+        """Whether mask errors are exact: a finite input set, networks of one input, or
+        one-hidden-layer networks of at most ``BOX_SUP_MAX_INPUTS`` inputs (the sup over the
+        box at the vertices of their hyperplane arrangement)."""
+        return self.inputs is not None or self.target.sizes[0] == 1 or (
+            self.target.sizes[0] <= BOX_SUP_MAX_INPUTS
+            and max(self.target.n_layers, self.random.n_layers) <= 2)
 
     def mask_from_json(self, data: Any) -> NetworkMask:
         """A mask of ``random`` read from JSON; a structured problem needs a neuron mask."""
@@ -504,8 +510,8 @@ class MaskProblem(Problem):
         return pf, exact_parameters(self.random), points
 
     def error(self, mask: NetworkMask) -> Fraction | None:
-        """The exact error of a mask, or None when it is not exact (several inputs, a box:
-        the sup is a MIP in floating point)."""
+        """The exact error of a mask, or None when it is not exact (deeper networks of several
+        inputs over a box: the sup is a MIP in floating point)."""
         mask.check(self.random)
         pf, pr, points = self._exact
         zero = Fraction(0)
@@ -513,9 +519,11 @@ class MaskProblem(Problem):
                 for row, mrow in zip(W, mW, strict=True)],
                [v if mb is None or mb[k] else zero for k, v in enumerate(b)])
               for (W, b), mW, mb in zip(pr, mask.weights, mask.biases, strict=True)]
+        if self.inputs is None and self.target.sizes[0] == 1:
+            return sup_error_at_breakpoints(pf, points, pg, *self.box)[0]
         if self.inputs is None:
-            return sup_error_at_breakpoints(pf, points, pg, *self.box)[0] if self.target.sizes[0] == 1 \
-                else None
+            return sup_error_box(self.target, self.random.masked(mask), self.box)[0] \
+                if self.exact_errors else None
         return max(max(abs(a - b) for a, b in zip(exact_forward(pf, x)[1], exact_forward(pg, x)[1],
                                                   strict=True)) for x in self.inputs)
 

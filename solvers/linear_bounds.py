@@ -33,7 +33,7 @@ import numpy as np
 
 from solvers.networks import Network
 from solvers.numbers import InputError
-from solvers.pruning import _up_mul, _up_rowsum
+from solvers.rounding import up_mul, up_rowsum
 
 __all__ = [
     "SplitLayer",
@@ -402,13 +402,13 @@ def _backsub(diffs: list[_Diff], bounds: list[_Bounds], top: int, Lam: np.ndarra
             + aL @ (d.tgt.rneg @ xn) + aM @ (d.rDneg @ xn))
     # maximise p x^+ + q x^- coordinate by coordinate over {lo, 0, hi} (piecewise linear in x_j)
     cands = np.stack([lo, np.clip(0.0, lo, hi), hi])  # (3, d)
-    vals = np.stack([_up_mul(p, np.maximum(c, 0.0)[None, :])
-                     + _up_mul(q, np.minimum(c, 0.0)[None, :]) for c in cands], axis=-1)
+    vals = np.stack([up_mul(p, np.maximum(c, 0.0)[None, :])
+                     + up_mul(q, np.minimum(c, 0.0)[None, :]) for c in cands], axis=-1)
     vals = np.nextafter(vals, np.inf)  # the sum of the two products (one of them is 0)
     pick = np.argmax(vals, axis=-1)
     best = np.take_along_axis(vals, pick[..., None], axis=-1)[..., 0]
     xs = cands.T[np.arange(len(lo))[None, :], pick]
-    total = _up_rowsum(best)
+    total = up_rowsum(best)
     total = np.nextafter(total + const, np.inf)
     total = np.nextafter(total + np.nextafter(2 * err + _TINY, np.inf), np.inf)
     return total, xs

@@ -1,18 +1,56 @@
-"""Provably optimal masks by exhaustive search: every canonical mask evaluated exactly.
+"""Provably optimal masks: exhaustive search, and the exact engine with its certificates.
 
-The reference for every other mask engine on small networks (up to
-:data:`MASK_ENUMERATION_MAX_BITS` bits, one input or a finite input set).
+- :func:`enumerate_masks`: every canonical mask evaluated exactly; the reference for every
+  other mask engine on small networks (up to :data:`MASK_ENUMERATION_MAX_BITS` bits).
+- :func:`exact_optimal_mask`: one-hidden-layer networks of at most three inputs over a box, by
+  constraint generation between an exact master (:class:`ExactMaster`: CP-SAT on exactly
+  rounded rows of the multiple-choice view :class:`solvers.mask_choices.MaskChoices`) and
+  exact sups (:func:`solvers.piecewise_linear.sup_error_box`); :func:`exact_master_optimum`
+  for a finite input set.
+- :class:`MaskCertificate` and :func:`verify_mask_certificate`: the inputs on which no mask
+  beats the mask's exact sup, and their re-derivation.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solvers.formulations.masks_cpsat import (
+    add_choice_variables,
+    add_error_rows,
+    exclude_choice,
+    row_shift,
+    scaled_rows,
+)
 from solvers.instances import MaskProblem
-from solvers.networks import NetworkMask, is_canonical_mask, mask_of_bits, neuron_bit_masks
-from solvers.numbers import InputError
+from solvers.mask_choices import MaskChoices, Rows
+from solvers.networks import (
+    Network,
+    NetworkMask,
+    is_canonical_mask,
+    mask_of_bits,
+    neuron_bit_masks,
+)
+from solvers.numbers import InputError, fraction_str, to_fraction, to_fractions
+from solvers.piecewise_linear import (
+    BOX_SUP_MAX_INPUTS,
+    box_vertices,
+    errors_at_points,
+    integer_layers,
+)
 
-__all__ = ["enumerate_masks", "MASK_ENUMERATION_MAX_BITS"]
+__all__ = ["enumerate_masks", "MASK_ENUMERATION_MAX_BITS", "MaskResult", "MaskCertificate",
+           "BOUND_SLACK", "ExactMaster", "magnitude_bound", "exact_master_optimum",
+           "exact_optimal_mask", "exact_engine_applies", "verify_mask_certificate"]
 
 #: Exhaustive search over masks up to this many mask bits (2^bits masks enumerated, the
 #: canonical ones evaluated exactly).
@@ -49,3 +87,466 @@ def enumerate_masks(prob: MaskProblem) -> tuple[Fraction, NetworkMask]:
         if best is None or (err, mask.kept) < best[:2]:
             best = (err, mask.kept, mask)
     return best[0], best[2]
+
+
+# --- exact optimal masks of one-hidden-layer networks over a box ------------------------------
+
+
+def magnitude_bound(net: Network, radius: Fraction) -> Fraction:
+    """An upper bound on ``|g(x)_k|`` over every mask of ``net``, every output and every x with
+    ``|x_j| <= radius`` (absolute values propagated layer by layer; a mask only drops terms).
+
+    >>> magnitude_bound(Network.create([[[1.0, -2.0]], [[0.5]]], [[1.0], None]), Fraction(1))
+    Fraction(2, 1)
+    """
+    h = [radius] * net.sizes[0]
+    for W, b in zip(net.weights, net.biases, strict=True):
+        h = [sum((abs(Fraction(float(w))) * v for w, v in zip(row, h, strict=True)), Fraction(0))
+             + (0 if b is None else abs(Fraction(float(b[k])))) for k, row in enumerate(W)]
+    return max(h)
+
+
+#: CP-SAT stops a master solve once its mask is within this relative gap of the bound.
+MASTER_GAP = 0.1
+
+
+@dataclass
+class ExactMaster:
+    """The master over a growing input set, solved by CP-SAT on exactly rounded integer rows.
+
+    Every mask ``choice`` with exact error ``e`` over the inputs has rounded row residuals
+    within ``slack`` units of ``2^shift e``: a CP-SAT bound B proves ``e >= (B - slack) /
+    2^shift`` for every mask, and ``cap(U)`` (``t <= ceil(2^shift U + slack) - 1``) keeps
+    every mask with ``e < U``. Masks found with exact error ``>= U`` are excluded by no-goods,
+    so an infeasible capped model proves that no mask has error below U on these inputs.
+    """
+
+    choices: MaskChoices
+    target: Network
+    shift: int
+    budget: int | None = None
+    workers: int = 1
+    points: list[tuple[tuple[int, ...], int]] = field(default_factory=list)
+    rows: Rows | None = None
+    excluded: int = 0
+    solves: int = 0
+
+    def __post_init__(self) -> None:
+        self.model = cp_model.CpModel()
+        self.y = add_choice_variables(self.model, self.choices, budget=self.budget)
+        self.t: cp_model.IntVar | None = None
+        self.slack = len(self.choices.groups) + 1
+
+    def add_points(self, points: Sequence[tuple[tuple[int, ...], int]]) -> None:
+        """Add the rows of new inputs (exact rationals ``P / q``)."""
+        have = set(self.points)
+        new = [p for p in dict.fromkeys(points) if p not in have]
+        if not new:
+            return
+        rows = self.choices.rows(self.target, new)
+        self.points += new
+        self.rows = rows if self.rows is None else Rows(
+            self.rows.values + rows.values, self.rows.targets + rows.targets,
+            self.rows.dens + rows.dens, self.rows.points + rows.points)
+        self.t = add_error_rows(self.model, self.y,
+                                scaled_rows(rows, len(self.choices.groups), self.shift), self.t)
+
+    def cap(self, upper: Fraction) -> None:
+        """Keep only masks whose exact error on the inputs may be below ``upper``."""
+        self.model.add(self.t <= math.ceil(upper * 2**self.shift + self.slack) - 1)
+
+    def exclude(self, choice: Sequence[int]) -> None:
+        """Cut off ``choice`` with every choice taking, in each group, an option of the same
+        value on the choice's worst row: their residual there is the same, so their error on
+        these inputs (and on any superset) is at least the choice's."""
+        rows = self.rows
+        worst = max(range(len(rows.dens)), key=lambda r: Fraction(abs(
+            rows.targets[r] - sum(rows.values[r][g][o] for g, o in enumerate(choice) if o >= 0)),
+            rows.dens[r]))
+        vals = rows.values[worst]
+        classes = []
+        for g, o in enumerate(choice):
+            mine = vals[g][o] if o >= 0 else 0
+            classes.append(([i for i, v in enumerate(vals[g]) if v == mine], mine == 0))
+        exclude_choice(self.model, self.y, classes)
+        self.excluded += 1
+
+    def error(self, choice: Sequence[int]) -> Fraction:
+        """The exact error of a choice over the inputs."""
+        return self.choices.error(self.rows, choice)
+
+    def solve(self, time_limit: float | None, hint: Sequence[int] | None = None
+              ) -> tuple[str, list[int] | None, Fraction]:
+        """Minimise the rounded error: (status, a choice or None, a proven lower bound on the
+        exact error of every mask not excluded). Status: optimal, feasible, infeasible,
+        unknown."""
+        self.model.minimize(self.t)
+        self.model.clear_hints()
+        if hint is not None:
+            for ys, o in zip(self.y, hint, strict=True):
+                for i, v in enumerate(ys):
+                    self.model.add_hint(v, i == o)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = self.workers
+        # OR-Tools 9.15's presolve returned wrong OPTIMAL answers on exactly scaled models
+        solver.parameters.cp_model_presolve = False
+        if time_limit is not None:
+            solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+        # intermediate masters need a good mask, not a proof: the proof is the final
+        # infeasible capped model, which no gap limit shortens
+        solver.parameters.relative_gap_limit = MASTER_GAP
+        code = solver.solve(self.model)
+        self.solves += 1
+        if code == cp_model.INFEASIBLE:
+            return "infeasible", None, Fraction(0)
+        bound = Fraction(max(int(solver.best_objective_bound) - self.slack, 0), 2**self.shift)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return "unknown", None, Fraction(0)
+        choice = [next((i for i, v in enumerate(ys) if solver.boolean_value(v)), -1)
+                  for ys in self.y]
+        return ("optimal" if code == cp_model.OPTIMAL else "feasible"), choice, bound
+
+
+#: Added to the MIP's bound in a report's ``error_bound``: big-M rows are only satisfied to
+#: within MIP_FEASTOL, so the verification's bound may fall short of the sup by about that.
+BOUND_SLACK = 1e-5
+
+
+@dataclass
+class MaskResult:
+    """An optimal mask and what is proven about it.
+
+    ``upper``: the MIP's bound on the mask's worst error over the box (or the exact maximum
+    over a finite input set); ``lower_bound``: the master MIP's bound on the best possible
+    mask; both floating point, valid within ``tolerance``. ``error``: the exact rational
+    ``max ||f(x) - g_mask(x)||_inf`` over every input the method evaluated (the finite set,
+    or the master's inputs plus the verification's worst inputs), a proven lower bound on the
+    mask's sup over the box and, for a finite input set, its exact objective.
+
+    Exact engine: ``error`` is the mask's exact sup over the box (or exact maximum over the
+    finite set), ``certificate`` carries the inputs on which no mask does better, and the
+    floats ``upper`` / ``lower_bound`` are those exact bounds rounded (tolerance 0).
+    """
+
+    mask: NetworkMask
+    status: str
+    proof: str
+    error: Fraction
+    upper: float
+    lower_bound: float
+    tolerance: float
+    structured: bool
+    bits: int
+    kept_bits: int
+    iterations: int
+    inputs: np.ndarray
+    worst_input: np.ndarray
+    seconds: float
+    eps: Fraction | None = None
+    reached: bool = True
+    certificate: MaskCertificate | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.certificate is not None:
+            return self._exact_json()
+        return {
+            "construction": "optimal", "structured": self.structured, "status": self.status,
+            "proof": self.proof, "error": fraction_str(self.error),
+            "error_float": float(self.error), "upper": self.upper,
+            "lower_bound": self.lower_bound, "tolerance": self.tolerance,
+            "error_bound": max(self.upper, float(self.error)) + self.tolerance + BOUND_SLACK,
+            "error_bound_kind": "MIP bound on sup over the box plus tolerance and slack "
+                                f"{BOUND_SLACK:g} (floating point, not exact)",
+            "bits": self.bits, "kept_bits": self.kept_bits, "kept": self.mask.kept,
+            "iterations": self.iterations, "n_inputs": len(self.inputs),
+            "worst_input": self.worst_input.tolist(),
+            "eps": None if self.eps is None else fraction_str(self.eps),
+            "reached": self.reached, "seconds": round(self.seconds, 3),
+        }
+
+
+    def _exact_json(self) -> dict[str, Any]:
+        cert = self.certificate
+        return {
+            "construction": "optimal", "structured": self.structured, "status": self.status,
+            "proof": self.proof, "error": fraction_str(self.error),
+            "error_float": float(self.error), "upper": self.upper,
+            "lower_bound": self.lower_bound, "lower_bound_exact": fraction_str(cert.lower),
+            "tolerance": 0.0, "error_bound": math.nextafter(float(self.error), math.inf),
+            "error_bound_kind": "the mask's exact sup over the box (rounded up to a double)",
+            "bits": self.bits, "kept_bits": self.kept_bits, "kept": self.mask.kept,
+            "iterations": self.iterations, "n_inputs": len(cert.inputs),
+            "worst_input": [fraction_str(v) for v in cert.worst_input],
+            "eps": None, "reached": True, "seconds": round(self.seconds, 3),
+            "certificate": cert.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class MaskCertificate:
+    """What makes a one-hidden-layer mask provably optimal (or bounds it).
+
+    ``upper``: the mask's exact sup (over the box, or the finite set), attained at
+    ``worst_input``. ``lower``: a proven lower bound on every mask's error over ``inputs``
+    (a subset of the domain), hence on the optimum; ``lower == upper`` proves optimality.
+    """
+
+    inputs: tuple[tuple[Fraction, ...], ...]
+    upper: Fraction
+    lower: Fraction
+    worst_input: tuple[Fraction, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"inputs": [[fraction_str(v) for v in x] for x in self.inputs],
+                "upper": fraction_str(self.upper), "lower": fraction_str(self.lower),
+                "worst_input": [fraction_str(v) for v in self.worst_input]}
+
+    @classmethod
+    def from_json(cls, data: Any) -> MaskCertificate:
+        """Read a certificate back (exact strings)."""
+        if not isinstance(data, dict) or not isinstance(data.get("inputs"), list):
+            raise InputError("certificate is not an object with 'inputs', 'upper', 'lower'")
+        xs = tuple(tuple(to_fractions(x, f"certificate.inputs[{i}]"))
+                   for i, x in enumerate(data["inputs"]))
+        return cls(xs, to_fraction(data.get("upper"), "certificate.upper"),
+                   to_fraction(data.get("lower"), "certificate.lower"),
+                   tuple(to_fractions(data.get("worst_input", []), "certificate.worst_input")))
+
+
+#: Inputs added to the master per round: the mask's worst vertex and the next worst ones.
+CUTS_PER_ROUND = 4
+
+
+#: The first master's inputs: a regular grid of about this many points (corners included).
+INITIAL_INPUTS = 289
+
+
+def _box_points(d: int, lo: Fraction, hi: Fraction, n: int
+                ) -> list[tuple[tuple[int, ...], int]]:
+    """A regular grid of n^d points of the box (corners included) as integer points (P, q)."""
+    ticks = [lo + (hi - lo) * i / (n - 1) for i in range(n)]
+    q = math.lcm(*(t.denominator for t in ticks))
+    pts = [tuple(int(t * q) for t in P) for P in itertools.product(ticks, repeat=d)]
+    return [(tuple(v // math.gcd(*P, q) for v in P), q // math.gcd(*P, q)) for P in pts]
+
+
+@dataclass
+class _Search:
+    """State of the exact constraint generation: the best mask, its exact sup, the bounds."""
+
+    choices: MaskChoices
+    target: Network
+    lo: Fraction
+    hi: Fraction
+    master: ExactMaster
+    best: list[int] | None = None
+    upper: Fraction | None = None
+    worst: tuple[Fraction, ...] = ()
+    lower: Fraction = Fraction(0)
+    rounds: int = 0
+
+    def examine(self, choice: list[int]) -> None:
+        """Exact sup of a choice's mask; keep it if best; add its worst vertices as inputs
+        (or exclude it when its worst input is already there: its error there is its sup)."""
+        lf = integer_layers(self.target)
+        lg = integer_layers(self.choices.random.masked(self.choices.mask(choice)))
+        pts = box_vertices(lf, lg, self.target.sizes[0], self.lo, self.hi)
+        errs = errors_at_points(lf, lg, pts)
+        order = sorted(range(len(pts)), key=lambda i: -errs[i])
+        sup = errs[order[0]]
+        if self.upper is None or sup < self.upper:
+            P, q = pts[order[0]]
+            self.best, self.upper = list(choice), sup
+            self.worst = tuple(Fraction(p, q) for p in P)
+            self.master.add_points([pts[order[0]]])
+            self.master.cap(sup)
+        if self.master.error(choice) >= sup:
+            self.master.exclude(choice)
+            return
+        cut = [pts[i] for i in order[:CUTS_PER_ROUND] if errs[i] >= min(sup, self.upper)]
+        self.master.add_points(cut)
+
+
+def _integer_point(x: Sequence[Fraction]) -> tuple[tuple[int, ...], int]:
+    """The rational point x as (P, q): x = P / q, q > 0, reduced."""
+    q = math.lcm(*(v.denominator for v in x))
+    P = tuple(int(v * q) for v in x)
+    g = math.gcd(*P, q)
+    return tuple(v // g for v in P), q // g
+
+
+def _constraint_generation(target: Network, random: Network, structured: bool,
+                           lo: Fraction, hi: Fraction, budget: int | None,
+                           time_limit: float | None, workers: int,
+                           warm: Sequence[NetworkMask]) -> tuple[_Search, bool]:
+    """The exact search over the box; returns its state and whether ``lower == upper``."""
+    start = time.perf_counter()
+    d = target.sizes[0]
+    choices = MaskChoices.create(random, structured)
+    radius = max(abs(lo), abs(hi))
+    shift = row_shift(magnitude_bound(target, radius) + magnitude_bound(random, radius))
+    master = ExactMaster(choices, target, shift, budget, workers)
+    lf = integer_layers(target)
+    n = max(2, round(INITIAL_INPUTS ** (1 / d)))
+    master.add_points(_box_points(d, lo, hi, n) + box_vertices(lf, lf, d, lo, hi))
+    search = _Search(choices, target, lo, hi, master)
+    starts = [[-1] * len(choices.groups)] + [choices.choice_of_mask(m) for m in warm]
+    for choice in starts:
+        if budget is None or choices.kept(choice) <= budget:
+            search.examine(choice)
+    proven = False
+    while True:
+        left = None if time_limit is None else time_limit - (time.perf_counter() - start)
+        if left is not None and left <= 0:
+            break
+        search.rounds += 1
+        status, choice, bound = master.solve(left, hint=search.best)
+        if status == "infeasible":
+            search.lower, proven = search.upper, True
+            break
+        if choice is None:
+            break
+        search.lower = max(search.lower, min(bound, search.upper))
+        search.examine(choice)
+    return search, proven
+
+
+def exact_master_optimum(target: Network, random: Network, inputs: Sequence[Sequence[Fraction]],
+                         *, structured: bool = False, budget: int | None = None,
+                         start: NetworkMask | None = None, time_limit: float | None = None,
+                         workers: int = 1) -> tuple[Fraction, NetworkMask, bool]:
+    """The exact minimum over masks of ``max_{x in inputs} ||f(x) - g_mask(x)||_inf``.
+
+    CP-SAT on the exactly rounded rows finds a mask, whose exact error U caps the next solve
+    (and its class is excluded), until the capped model is infeasible: no mask is below U.
+    Returns (U, a mask attaining it, proven); at the time limit the best so far, unproven.
+
+    >>> f = Network.create([[[1.0]], [[1.0]]])
+    >>> g = Network.create([[[1.0], [-1.0]], [[1.0, 0.5]]])
+    >>> err, mask, proven = exact_master_optimum(f, g, [[Fraction(-1)], [Fraction(1)]])
+    >>> err, mask.kept, proven
+    (Fraction(0, 1), 2, True)
+    """
+    t0 = time.perf_counter()
+    choices = MaskChoices.create(random, structured)
+    radius = max((abs(v) for x in inputs for v in x), default=Fraction(1))
+    shift = row_shift(magnitude_bound(target, radius) + magnitude_bound(random, radius))
+    master = ExactMaster(choices, target, shift, budget, workers)
+    master.add_points([_integer_point(x) for x in inputs])
+    best = choices.choice_of_mask(start) if start is not None else [-1] * len(choices.groups)
+    if budget is not None and choices.kept(best) > budget:
+        best = [-1] * len(choices.groups)
+    upper = master.error(best)
+    master.cap(upper)
+    master.exclude(best)
+    while True:
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if left is not None and left <= 0:
+            return upper, choices.mask(best), False
+        status, choice, _ = master.solve(left, hint=best)
+        if status == "infeasible":
+            return upper, choices.mask(best), True
+        if choice is None:
+            return upper, choices.mask(best), False
+        e = master.error(choice)
+        if e < upper:
+            best, upper = choice, e
+            master.cap(upper)
+        master.exclude(choice)
+
+
+def exact_optimal_mask(target: Network, random: Network, *, structured: bool = False,
+                       box: tuple[object, object] = (-1, 1), budget: int | None = None,
+                       time_limit: float | None = None, workers: int = 1,
+                       warm: Sequence[NetworkMask] = ()) -> MaskResult:
+    """The mask minimising the exact sup over the box ``[lo, hi]^d`` of ``||f - g_mask||_inf``,
+    proven in exact arithmetic, with its certificate.
+
+    Both networks with one hidden layer and at most ``BOX_SUP_MAX_INPUTS`` inputs.
+    Constraint generation: the master (:class:`ExactMaster`) picks the best mask over finitely
+    many inputs; the mask's exact sup (:func:`solvers.piecewise_linear.sup_error_box`) is an
+    upper bound and its worst vertices join the inputs; a mask whose error on the inputs
+    already equals its sup is excluded with its class. Masks are finitely many, so the loop
+    ends with a capped master that is infeasible: no mask beats the best one on the inputs,
+    hence on the box. ``warm``: masks (from heuristics) examined first.
+
+    >>> f = Network.create([[[1.0, 1.0]], [[1.0]]])
+    >>> g = Network.create([[[1.0, 1.0], [0.5, -0.5]], [[1.0, 0.25]]])
+    >>> res = exact_optimal_mask(f, g)
+    >>> res.status, res.error, res.certificate.lower
+    ('optimal', Fraction(0, 1), Fraction(0, 1))
+    """
+    start = time.perf_counter()
+    lo, hi = (to_fraction(v, "box") for v in box)
+    if not lo < hi:
+        raise InputError(f"box is [{fraction_str(lo)}, {fraction_str(hi)}]: expected lo < hi")
+    _check_exact_networks(target, random)
+    search, proven = _constraint_generation(target, random, structured, lo, hi, budget,
+                                            time_limit, workers, warm)
+    choices, master = search.choices, search.master
+    mask = choices.mask(search.best)
+    inputs = tuple(tuple(Fraction(p, q) for p in P) for P, q in master.points)
+    cert = MaskCertificate(inputs, search.upper, search.lower, search.worst)
+    how = (f"exact constraint generation, {search.rounds} rounds, {len(inputs)} inputs: the "
+           "mask's sup over the box is exact (every vertex of the hyperplane arrangement, in "
+           "integers); CP-SAT on the master's exactly rounded rows "
+           f"(unit 2^-{master.shift}, rounding slack {master.slack} units) with "
+           f"{master.excluded} exact no-goods")
+    status = "optimal" if proven else "feasible"
+    proof = (how + " proves no mask has a smaller error on the inputs" if proven else
+             "stopped at the time limit: " + how + f"; proven lower bound {float(search.lower):.12g}")
+    return MaskResult(mask=mask, status=status, proof=proof, error=search.upper,
+                      upper=float(search.upper), lower_bound=float(search.lower), tolerance=0.0,
+                      structured=structured, bits=choices.n_bits,
+                      kept_bits=choices.kept(search.best), iterations=search.rounds,
+                      inputs=np.array([[float(v) for v in x] for x in inputs]),
+                      worst_input=np.array([float(v) for v in search.worst]),
+                      seconds=time.perf_counter() - start, certificate=cert)
+
+
+def _check_exact_networks(target: Network, random: Network) -> None:
+    if random.sizes[0] != target.sizes[0] or random.sizes[-1] != target.sizes[-1]:
+        raise InputError(f"the target maps {target.sizes[0]} -> {target.sizes[-1]} but the "
+                         f"random network maps {random.sizes[0]} -> {random.sizes[-1]}: the "
+                         "input and output sizes must agree")
+    if not exact_engine_applies(target, random):
+        raise InputError(f"networks of sizes {target.sizes} and {random.sizes}: the exact mask "
+                         "engine needs one hidden layer in each and at most "
+                         f"{BOX_SUP_MAX_INPUTS} inputs")
+
+
+def exact_engine_applies(target: Network, random: Network) -> bool:
+    """Whether :func:`exact_optimal_mask` takes these networks."""
+    return (target.n_layers <= 2 and random.n_layers == 2
+            and target.sizes[0] <= BOX_SUP_MAX_INPUTS)
+
+
+def verify_mask_certificate(prob: MaskProblem, mask: NetworkMask, cert: MaskCertificate, *,
+                            time_limit: float | None = None) -> tuple[bool | None, str]:
+    """Re-derive both bounds of a certificate: the mask's exact sup equals ``upper``, and the
+    exact master optimum over ``inputs`` (each inside the domain) is at least ``lower``.
+
+    Returns (holds, one line saying what was re-derived or what failed); holds is None when
+    the master was not re-solved within ``time_limit``.
+    """
+    lo, hi = prob.box
+    if prob.inputs is None and not all(lo <= v <= hi for x in cert.inputs for v in x):
+        return False, "a certificate input lies outside the box"
+    if prob.inputs is not None and not set(cert.inputs) <= set(prob.inputs):
+        return False, "a certificate input is not one of the problem's inputs"
+    if any(len(x) != prob.target.sizes[0] for x in cert.inputs) or not cert.inputs:
+        return False, "the certificate's inputs do not have the networks' input size"
+    err = prob.error(mask)
+    if err != cert.upper:
+        return False, f"the mask's exact error is {fraction_str(err)}, not {fraction_str(cert.upper)}"
+    opt, _, proven = exact_master_optimum(prob.target, prob.random, cert.inputs,
+                                          structured=prob.structured, start=mask,
+                                          time_limit=time_limit)
+    if not proven:
+        return None, "the master over the certificate's inputs was not re-solved in time"
+    if opt < cert.lower:
+        return False, (f"a mask has error {fraction_str(opt)} < the claimed lower bound "
+                       f"{fraction_str(cert.lower)} on the certificate's inputs")
+    return True, (f"upper {fraction_str(cert.upper)} recomputed exactly; the exact master over "
+                  f"the {len(cert.inputs)} inputs re-solved: optimum {fraction_str(opt)} >= "
+                  f"lower {fraction_str(cert.lower)}")

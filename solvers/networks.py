@@ -9,7 +9,7 @@ weight must denote a double exactly.
 Random weights are drawn on a dyadic grid (uniform: multiples of 2^-26 in [-1, 1]; Gaussian:
 multiples of 2^-24), fine enough to be indistinguishable from continuous draws at any eps this
 toolkit meets, and coarse enough that the product of two weights is an exact double: the
-subset-sum instances of :mod:`solvers.pruning` are then exactly the network's.
+subset-sum instances of :mod:`solvers.construction` are then exactly the network's.
 
 >>> net = Network.create([[[1.0, -2.0]], [[3.0]]], [[0.5], None])
 >>> net.sizes, net.forward([1.0, 0.25]).tolist()
@@ -435,7 +435,7 @@ def construction_network(target: Network, width: int, *, seed: int | None = None
     and a dense random right layer (d_out rows, no bias). Networks are nested: for one seed,
     each block of the width-w network is the first w neurons of that block at any larger
     width, so optimal errors never grow with the width. Pruning (see
-    :func:`solvers.pruning.subset_sum_construction`) keeps one input per left neuron and, per
+    :func:`solvers.construction.subset_sum_construction`) keeps one input per left neuron and, per
     output and input, a subset of the block.
 
     >>> target = Network.create([[[0.5, -0.25]], [[1.0]]], [[0.1], None])

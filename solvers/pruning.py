@@ -1,429 +1,44 @@
-"""Pruning a random network into a target: the subset-sum construction and provably optimal masks.
+"""Provably optimal pruning masks, and how much overparameterisation an instance needs.
 
-Two ways to find a mask:
-
-- :func:`subset_sum_construction`: the construction of the SLTH proofs (Pensia et al. 2020;
-  the slides' "putting everything together"). For each target weight W_kj two RSS instances,
-  values ``b_ki * a_i`` over the neurons of block j with a_i > 0 (they serve x_j > 0) and with
-  a_i < 0 (x_j < 0), target W_kj; every one solved exactly by the batch engine
-  :func:`solvers.rss.solve_rss_batch`. Returns the mask, the exact per-weight errors and a
-  rigorous bound on ``sup_{x in box} ||f(x) - g(x)||_inf`` propagated layer by layer.
 - :func:`optimal_mask`: the mask minimising the worst error over the box (or a finite input
-  set), unstructured (a bit per edge and bias) or structured (a bit per hidden neuron), by
-  constraint generation over the MIPs of :mod:`solvers.formulations.masks_mip`. Floating-point
-  MIP: the status is ``optimal_within_tolerance`` with the tolerance in ``proof``.
-
-:func:`required_width` puts the two side by side with the theorems' ``C log(l d^2 / eps)``.
-
->>> from solvers.networks import Network, construction_network
->>> target = Network.create([[[0.5, -0.25]]])
->>> rnd, layout = construction_network(target, 12, seed=0)
->>> res = subset_sum_construction(target, rnd, layout)
->>> res.status, res.n_problems
-('optimal', 4)
->>> sup_error_sampled(target, res.pruned, 2000) <= res.error_bound
-True
+  set), unstructured (a bit per edge and bias) or structured (a bit per hidden neuron). The
+  exact engine (:func:`solvers.masks.exact_optimal_mask`) proves it in exact arithmetic for
+  one-hidden-layer networks of at most three inputs; otherwise constraint generation over the
+  floating-point MIPs of :mod:`solvers.formulations.masks_mip` (``optimal_within_tolerance``).
+- :func:`required_width` puts the subset-sum construction (:mod:`solvers.construction`) and
+  the optimal masks side by side with the theorems' ``C log(l d^2 / eps)``.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from solvers.networks import ConstructionLayout, Network, NetworkMask
+from solvers.construction import check_box, subset_sum_construction
+from solvers.deprecation import moved_names
+from solvers.mask_choices import MaskChoices
+from solvers.masks import (
+    MaskCertificate,
+    MaskResult,
+    exact_engine_applies,
+    exact_master_optimum,
+    exact_optimal_mask,
+)
+from solvers.networks import Network, NetworkMask
 from solvers.numbers import InputError, check_eps, fraction_str, to_fraction
-from solvers.rss import solve_rss, solve_rss_batch, sparsest_subset
 
 __all__ = [
-    "ConstructionResult",
-    "subset_sum_construction",
-    "construction_error_bound",
+    "ENGINES",
     "MaskResult",
     "optimal_mask",
-    "sup_error_sampled",
     "required_width",
     "theorem_width",
 ]
-
-#: Rows with more values than this go to the single-instance engines (the batch kernel's limit).
-BATCH_MAX_N = 40
-
-
-# --- rigorous float arithmetic: every quantity rounded up -------------------------------------
-
-
-def _up_fractions(qs: list[Fraction]) -> np.ndarray:
-    """Doubles >= each exact q (float() of a Fraction is correctly rounded: one ulp up is safe)."""
-    f = np.array([float(q) for q in qs])
-    up = np.nextafter(f, np.inf)
-    zero = np.nonzero(f == 0)[0]
-    up[zero] = [0.0 if qs[i] == 0 else 5e-324 for i in zero]
-    return up
-
-
-def _up_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Elementwise upper bounds of a * b: fl(a*b), one ulp up where it rounded down."""
-    p = a * b
-    return np.where(_two_product_error(a, b) > 0, np.nextafter(p, np.inf), p)
-
-
-def _up_sum(r: np.ndarray) -> float:
-    """An upper bound of the exact sum: math.fsum rounds correctly, and the sign of the exact
-    residual (fsum again) says whether it rounded down."""
-    s = math.fsum(r)
-    return math.nextafter(s, math.inf) if math.fsum([*r, -s]) > 0 else s
-
-
-def _up_rowsum(M: np.ndarray) -> np.ndarray:
-    """Upper bounds of the exact row sums."""
-    return np.array([_up_sum(r) for r in M])
-
-
-def _two_product_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """e with a*b = fl(a*b) + e exactly (Dekker's TwoProduct; no overflow in our ranges)."""
-    p = a * b
-    split = 134217729.0  # 2^27 + 1
-
-    def halves(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        c = split * x
-        hi = c - (c - x)
-        return hi, x - hi
-
-    ah, al = halves(a)
-    bh, bl = halves(b)
-    return ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-# --- the subset-sum construction ----------------------------------------------------------------
-
-
-@dataclass
-class ConstructionResult:
-    """The pruned construction: mask, exact per-weight errors, a rigorous network error bound.
-
-    ``errors[L]`` holds upper bounds (doubles rounded up from the exact rationals) of the
-    per-weight errors of target layer L: arrays ``pos`` and ``neg`` (d_out, d_in) for the
-    x_j > 0 and x_j < 0 halves (0 where the half is not needed) and ``bias`` (d_out,).
-    ``error_bound`` bounds ``sup_{x in box} ||f(x) - g_mask(x)||_inf`` in exact arithmetic.
-    """
-
-    target: Network
-    random: Network
-    layout: ConstructionLayout
-    mask: NetworkMask
-    status: str
-    proof: str
-    eps: Fraction | None
-    box: tuple[float, float]
-    error_bound: float
-    layer_bounds: list[float]
-    max_weight_error: Fraction
-    n_problems: int
-    n_unreached: int
-    errors: list[dict[str, np.ndarray]]
-    per_layer: list[dict[str, Any]]
-    seconds: float
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def pruned(self) -> Network:
-        """The random network with every pruned weight and bias set to 0."""
-        return self.random.masked(self.mask)
-
-    @property
-    def kept_ratio(self) -> float:
-        """Kept parameters over the random network's parameters."""
-        return self.mask.kept / self.random.n_params
-
-    @property
-    def kept_vs_target(self) -> float:
-        """Kept parameters over the target's parameters (Pensia et al. report 9.39)."""
-        return self.mask.kept / self.target.n_params
-
-    def to_json(self) -> dict[str, Any]:
-        """The report: status, error bound, kept ratio, per-layer figures."""
-        return {
-            "construction": "subset-sum",
-            "status": self.status,
-            "proof": self.proof,
-            "error_bound": self.error_bound,
-            "error_bound_kind": "rigorous upper bound on sup over the box of ||f - g||_inf",
-            "layer_bounds": self.layer_bounds,
-            "box": list(self.box),
-            "eps": None if self.eps is None else fraction_str(self.eps),
-            "max_weight_error": fraction_str(self.max_weight_error),
-            "max_weight_error_float": float(self.max_weight_error),
-            "n_problems": self.n_problems,
-            "n_unreached": self.n_unreached,
-            "width": self.layout.width,
-            "kept": self.mask.kept,
-            "random_params": self.random.n_params,
-            "target_params": self.target.n_params,
-            "kept_ratio": self.kept_ratio,
-            "kept_vs_target": self.kept_vs_target,
-            "per_layer": self.per_layer,
-            "seconds": round(self.seconds, 3),
-            "stats": self.stats,
-        }
-
-
-@dataclass
-class _Problems:
-    """The per-weight RSS instances of one target layer, grouped by their number of values."""
-
-    values: dict[int, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
-    rounding: dict[int, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
-    targets: dict[int, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
-    # per group: (kind 0 pos / 1 neg / 2 bias, j, neuron indices) for each block of rows
-    blocks: dict[int, list[tuple[int, int, np.ndarray]]] = field(
-        default_factory=lambda: defaultdict(list))
-
-    def add(self, kind: int, j: int, idx: np.ndarray, scale: np.ndarray, N: np.ndarray,
-            t: np.ndarray) -> None:
-        cols = N[:, idx]
-        n = len(idx)
-        self.values[n].append(cols * scale)
-        self.rounding[n].append(_two_product_error(cols, np.broadcast_to(scale, cols.shape)))
-        self.targets[n].append(t)
-        self.blocks[n].append((kind, j, idx))
-
-
-def _solve_group(V: np.ndarray, T: np.ndarray, eps: Fraction | None
-                 ) -> tuple[np.ndarray, list[Fraction], np.ndarray, bool]:
-    """Masks, exact errors, reached flags of a group of rows; and whether all are proven."""
-    m, n = V.shape
-    if n == 0:
-        errs = [abs(Fraction(float(t))) for t in T]
-        reached = np.array([eps is None or e <= eps for e in errs])
-        return np.zeros(m, dtype=np.uint64), errs, reached, True
-    if n <= BATCH_MAX_N:
-        res = solve_rss_batch(V, T, eps=eps)
-        return res.masks, res.errors, np.asarray(res.reached, dtype=bool), True
-    masks = np.zeros(m, dtype=np.uint64)
-    errs, reached, proven = [], np.ones(m, dtype=bool), True
-    for r in range(m):
-        if eps is None:
-            sol = solve_rss(V[r].tolist(), float(T[r]))
-        else:
-            sol = sparsest_subset(V[r].tolist(), float(T[r]), eps)
-            reached[r] = sol.status == "optimal"
-        proven &= sol.status in ("optimal", "infeasible")
-        masks[r] = sum(1 << i for i in sol.subset)
-        errs.append(sol.error)
-    return masks, errs, reached, proven
-
-
-def subset_sum_construction(target: Network, random: Network, layout: ConstructionLayout, *,
-                            eps: object = None, box: tuple[float, float] = (-1.0, 1.0),
-                            progress: Callable[[float], None] | None = None
-                            ) -> ConstructionResult:
-    """Prune the construction's random network into ``target``, one exact RSS per weight half.
-
-    Parameters
-    ----------
-    target : the network to approximate.
-    random, layout : from :func:`solvers.networks.construction_network` (or the same shapes).
-    eps : per-weight tolerance. None: each problem keeps the subset of smallest error. Given:
-        the fewest kept values with error <= eps (the smallest error where none reaches eps;
-        those are counted in ``n_unreached``).
-    box : the input domain [lo, hi]^d_0 of the error bound. Sign halves the inputs cannot take
-        are not solved (their neurons are pruned): layers after the first see ReLU outputs >= 0.
-    progress : called with the fraction of the work done.
-
-    Returns
-    -------
-    ConstructionResult. ``status`` is ``"optimal"`` when every per-weight problem is proven
-    optimal in exact arithmetic on the network's exact products; the network error is a
-    rigorous bound (not an optimum).
-
-    Notes
-    -----
-    With target layer ``W y + b`` and pruned pair ``h(y)``, for every y in the layer's input
-    box ``|h(y)_k - (W y + b)_k| <= sum_j max(e+_kj u_j, e-_kj l_j) + e^b_k``, with u_j, l_j the
-    largest positive and negative parts of y_j. Errors in the inputs (delta) add
-    ``sum_j |W_kj| delta_j``; ReLU is 1-Lipschitz. All sums and products are rounded up.
-    """
-    start = time.perf_counter()
-    eps_f = None if eps is None else check_eps(eps)
-    lo, hi = _check_box(box)
-    _check_construction(target, random, layout)
-    wmasks = [np.zeros(W.shape, dtype=bool) for W in random.weights]
-    bmasks = [None if b is None else np.zeros(b.shape, dtype=bool) for b in random.biases]
-    errors, per_layer = [], []
-    n_problems = n_unreached = 0
-    all_proven, exact_products = True, True
-    max_err = Fraction(0)
-    for L in range(target.n_layers):
-        W, b = target.weights[L], target.biases[L]
-        M, c, N = random.weights[2 * L], random.biases[2 * L], random.weights[2 * L + 1]
-        d_out, d_in = W.shape
-        # layers after the first see ReLU outputs >= 0: their x_j < 0 halves are never used
-        need = (L > 0 or hi > 0, L == 0 and lo < 0)
-        probs = _Problems()
-        for j in range(d_in):
-            rows = np.arange(layout.block(L, j).start, layout.block(L, j).stop)
-            a = M[rows, j]
-            for kind, sel in ((0, a > 0), (1, a < 0)):
-                if need[kind]:
-                    probs.add(kind, j, rows[sel], a[sel], N, W[:, j])
-        if layout.has_bias[L]:
-            rows = np.arange(layout.block(L, d_in).start, layout.block(L, d_in).stop)
-            cb = c[rows]
-            probs.add(2, d_in, rows[cb > 0], cb[cb > 0], N, b)
-        # a half left unsolved keeps nothing: its error is |W_kj| (used only where its sign occurs)
-        err = {"pos": np.abs(W), "neg": np.abs(W),
-               "bias": np.zeros(d_out) if b is None else np.abs(b)}
-        layer_problems = layer_unreached = 0
-        layer_max = Fraction(0)
-        for gi, n in enumerate(sorted(probs.values)):
-            if progress is not None:
-                progress((L + gi / len(probs.values)) / target.n_layers)
-            V = np.concatenate(probs.values[n])
-            T = np.concatenate(probs.targets[n])
-            R = np.abs(np.concatenate(probs.rounding[n]))
-            exact_products &= not R.any()
-            masks, errs, reached, proven = _solve_group(V, T, eps_f)
-            all_proven &= proven
-            layer_problems += len(T)
-            layer_unreached += int((~reached).sum())
-            bits = (masks[:, None] >> np.arange(n, dtype=np.uint64)) & np.uint64(1)
-            kept = bits.astype(bool)
-            # the true error adds the products' rounding (0 when the weights are on the grid)
-            slack = _up_rowsum(np.where(kept, R, 0.0)) if R.any() else np.zeros(len(T))
-            up = _up_fractions(errs)
-            if R.any():
-                up = np.nextafter(up + slack, np.inf)
-            layer_max = max(layer_max, max(errs))
-            r0 = 0
-            for kind, j, idx in probs.blocks[n]:
-                sl = slice(r0, r0 + d_out)
-                wmasks[2 * L + 1][:, idx] = kept[sl]
-                if kind == 2:
-                    err["bias"] = up[sl]
-                else:
-                    err[("pos", "neg")[kind]][:, j] = up[sl]
-                r0 += d_out
-        used = wmasks[2 * L + 1].any(axis=0)
-        for j in range(d_in):
-            blk = layout.block(L, j)
-            wmasks[2 * L][blk, j] = used[blk]
-        if layout.has_bias[L]:
-            blk = layout.block(L, d_in)
-            bmasks[2 * L][blk] = used[blk]
-        errors.append(err)
-        n_problems += layer_problems
-        n_unreached += layer_unreached
-        max_err = max(max_err, layer_max)
-        per_layer.append({
-            "target_layer": L, "problems": layer_problems, "unreached": layer_unreached,
-            "kept_left": int(wmasks[2 * L].sum()
-                             + (0 if bmasks[2 * L] is None else bmasks[2 * L].sum())),
-            "total_left": int(M.size + (0 if c is None else c.size)),
-            "kept_right": int(wmasks[2 * L + 1].sum()), "total_right": int(N.size),
-            "max_weight_error": float(layer_max),
-        })
-    mask = NetworkMask(tuple(wmasks), tuple(bmasks))
-    layer_bounds = construction_error_bound(target, errors, box)
-    status = "optimal" if all_proven and exact_products else "feasible"
-    what = "fewest kept values within eps" if eps_f is not None else "smallest error"
-    proof = (f"all {n_problems} per-weight subset-sum problems ({what}) solved exactly by the "
-             "batch meet-in-the-middle engine on the network's exact products; the network "
-             "error is a rigorous bound, not an optimum")
-    if not exact_products:
-        proof = ("products of random weights are not exact doubles: problems solved on rounded "
-                 "products (errors and bound include the rounding)")
-    elif not all_proven:
-        proof = "some per-weight problems were not proven optimal"
-    for row, bound in zip(per_layer, layer_bounds, strict=True):
-        row["error_bound"] = bound
-    return ConstructionResult(
-        target=target, random=random, layout=layout, mask=mask, status=status, proof=proof,
-        eps=eps_f, box=(lo, hi), error_bound=layer_bounds[-1], layer_bounds=layer_bounds,
-        max_weight_error=max_err, n_problems=n_problems, n_unreached=n_unreached, errors=errors,
-        per_layer=per_layer, seconds=time.perf_counter() - start)
-
-
-def _check_box(box: object) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in box)  # type: ignore[union-attr]
-    except (TypeError, ValueError):
-        raise InputError(f"box is {box!r}: expected two numbers lo < hi") from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise InputError(f"box is {box!r}: expected two finite numbers lo < hi")
-    return lo, hi
-
-
-def _check_construction(target: Network, random: Network, layout: ConstructionLayout) -> None:
-    if random.sizes[0] != target.sizes[0]:
-        raise InputError(f"the target has {target.sizes[0]} inputs but the random network has "
-                         f"{random.sizes[0]}: they must take the same input")
-    if layout.target_sizes != target.sizes or random.sizes != layout.random_sizes():
-        raise InputError(f"random network sizes {random.sizes} are not the construction's "
-                         f"{layout.random_sizes()} for target sizes {target.sizes}")
-    for L in range(target.n_layers):
-        if (random.biases[2 * L] is not None) != layout.has_bias[L]:
-            raise InputError(f"random layer {2 * L} bias does not match the layout")
-
-
-def _target_upper(W: np.ndarray, b: np.ndarray | None, lo: np.ndarray, hi: np.ndarray
-                  ) -> np.ndarray:
-    """Upper bounds (rounded up) of W y + b over the box lo <= y <= hi (interval arithmetic)."""
-    terms = np.maximum(np.nextafter(W * hi, np.inf), np.nextafter(W * lo, np.inf))
-    terms = np.where((W == 0), 0.0, terms)
-    ub = _up_rowsum(terms)
-    return ub if b is None else np.nextafter(ub + b, np.inf)
-
-
-def construction_error_bound(target: Network, errors: list[dict[str, np.ndarray]],
-                             box: tuple[float, float] = (-1.0, 1.0)) -> list[float]:
-    """Rigorous bounds, per target layer, on the max over outputs and the box of the error.
-
-    ``errors`` as in :class:`ConstructionResult` (upper bounds of the per-weight errors). The
-    last entry bounds ``sup_{x in box} ||f(x) - g(x)||_inf``.
-
-    >>> t = Network.create([[[1.0, -1.0]]])
-    >>> construction_error_bound(t, [{"pos": np.array([[0.25, 0.5]]),
-    ...                               "neg": np.array([[0.5, 0.125]]), "bias": np.zeros(1)}])
-    [1.0]
-    """
-    lo, hi = _check_box(box)
-    d0 = target.sizes[0]
-    y_lo, y_hi = np.full(d0, lo), np.full(d0, hi)
-    delta = np.zeros(d0)
-    bounds = []
-    for L, (W, b) in enumerate(zip(target.weights, target.biases, strict=True)):
-        e = errors[L]
-        u = np.maximum(np.nextafter(y_hi + delta, np.inf) if L else y_hi, 0.0)
-        ln = np.maximum(-y_lo, 0.0) if L == 0 else np.zeros_like(u)
-        own = np.maximum(_up_mul(e["pos"], u[None, :]), _up_mul(e["neg"], ln[None, :]))
-        lip = _up_mul(np.abs(W), delta[None, :])
-        total = _up_rowsum(np.concatenate([own, lip, e["bias"][:, None]], axis=1))
-        bounds.append(float(total.max()))
-        delta = total
-        if L < target.n_layers - 1:
-            y_hi = np.maximum(_target_upper(W, b, y_lo, y_hi), 0.0)
-            y_lo = np.zeros_like(y_hi)
-    return bounds
-
-
-def sup_error_sampled(target: Network, other: Network, n_samples: int = 20_000, *,
-                      seed: int = 0, box: tuple[float, float] = (-1.0, 1.0)) -> float:
-    """Largest ||f(x) - g(x)||_inf over uniform random inputs in the box (float64; a check).
-
-    >>> t = Network.create([[[1.0]]])
-    >>> sup_error_sampled(t, Network.create([[[0.5]]]), 1000) <= 0.5
-    True
-    """
-    lo, hi = _check_box(box)
-    X = np.random.default_rng(seed).uniform(lo, hi, size=(n_samples, target.sizes[0]))
-    return float(np.max(np.abs(target.forward(X) - other.forward(X))))
 
 
 # --- provably optimal masks: constraint generation over MIPs ----------------------------------
@@ -432,66 +47,20 @@ def sup_error_sampled(target: Network, other: Network, n_samples: int = 20_000, 
 #: SCIP's feasibility tolerance in the mask MIPs (its default; at 1e-9 SCIP 9.15 was seen to
 #: return a wrong "optimal" master, so the default stays).
 MIP_FEASTOL = 1e-6
-#: Added to the MIP's bound in a report's ``error_bound``: big-M rows are only satisfied to
-#: within MIP_FEASTOL, so the verification's bound may fall short of the sup by about that.
-BOUND_SLACK = 1e-5
 
 
-@dataclass
-class MaskResult:
-    """An optimal mask and what is proven about it.
-
-    ``upper``: the MIP's bound on the mask's worst error over the box (or the exact maximum
-    over a finite input set); ``lower_bound``: the master MIP's bound on the best possible
-    mask; both floating point, valid within ``tolerance``. ``error``: the exact rational
-    ``max ||f(x) - g_mask(x)||_inf`` over every input the method evaluated (the finite set,
-    or the master's inputs plus the verification's worst inputs), a proven lower bound on the
-    mask's sup over the box and, for a finite input set, its exact objective.
-    """
-
-    mask: NetworkMask
-    status: str
-    proof: str
-    error: Fraction
-    upper: float
-    lower_bound: float
-    tolerance: float
-    structured: bool
-    bits: int
-    kept_bits: int
-    iterations: int
-    inputs: np.ndarray
-    worst_input: np.ndarray
-    seconds: float
-    eps: Fraction | None = None
-    reached: bool = True
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "construction": "optimal", "structured": self.structured, "status": self.status,
-            "proof": self.proof, "error": fraction_str(self.error),
-            "error_float": float(self.error), "upper": self.upper,
-            "lower_bound": self.lower_bound, "tolerance": self.tolerance,
-            "error_bound": max(self.upper, float(self.error)) + self.tolerance + BOUND_SLACK,
-            "error_bound_kind": "MIP bound on sup over the box plus tolerance and slack "
-                                f"{BOUND_SLACK:g} (floating point, not exact)",
-            "bits": self.bits, "kept_bits": self.kept_bits, "kept": self.mask.kept,
-            "iterations": self.iterations, "n_inputs": len(self.inputs),
-            "worst_input": self.worst_input.tolist(),
-            "eps": None if self.eps is None else fraction_str(self.eps),
-            "reached": self.reached, "seconds": round(self.seconds, 3),
-        }
-
-
-def _mip_params(tol: float, time_limit: float | None) -> Any:
+def _mip_params(tol: float, time_limit: float | None, solver: str = "scip") -> Any:
     import datetime
 
     from ortools.math_opt.python import mathopt
 
+    # HiGHS through MathOpt rejects a thread count (it runs one thread on MIPs anyway)
     params = mathopt.SolveParameters(
-        threads=1, relative_gap_tolerance=0.0, absolute_gap_tolerance=tol / 10,
+        threads=1 if solver == "scip" else None, relative_gap_tolerance=0.0,
+        absolute_gap_tolerance=tol / 10,
         time_limit=None if time_limit is None else datetime.timedelta(seconds=max(time_limit, 0.1)))
-    params.gscip.real_params["numerics/feastol"] = MIP_FEASTOL
+    if solver == "scip":
+        params.gscip.real_params["numerics/feastol"] = MIP_FEASTOL
     return params
 
 
@@ -508,7 +77,8 @@ def _exact_sup(target: Network, net: Network, xs: np.ndarray) -> tuple[Fraction,
 
 
 def _verify(target: Network, net: Network, lo: np.ndarray, hi: np.ndarray, tol: float,
-            time_limit: float | None) -> tuple[float, float, list[np.ndarray], bool]:
+            time_limit: float | None, solver: str = "scip"
+            ) -> tuple[float, float, list[np.ndarray], bool]:
     """sup over the box of ||f - g||_inf by one MIP per output and sign.
 
     Returns (best value found, MIP upper bound, the worst inputs found, all solved to the gap).
@@ -527,7 +97,7 @@ def _verify(target: Network, net: Network, lo: np.ndarray, hi: np.ndarray, tol: 
         for sign in (1.0, -1.0):
             model.maximize(sign * (f.outputs[k] - g.outputs[k]))
             left = None if deadline is None else deadline - time.perf_counter()
-            res = mathopt.solve(model, mathopt.SolverType.GSCIP, params=_mip_params(tol, left))
+            res = mathopt.solve(model, _solver_type(solver), params=_mip_params(tol, left, solver))
             solved &= res.termination.reason == mathopt.TerminationReason.OPTIMAL
             upper = max(upper, res.dual_bound())
             if res.has_primal_feasible_solution():
@@ -567,11 +137,18 @@ def _initial_inputs(d: int, lo: float, hi: float, seed: int) -> np.ndarray:
     return np.vstack([corners, np.full((1, d), (lo + hi) / 2)])
 
 
+#: Mask engines: ``exact`` (CP-SAT on exactly rounded rows, exact sups; one hidden layer and
+#: at most three inputs), the MIPs ``scip`` and ``highs`` (floating point), ``auto``: exact
+#: where it applies.
+ENGINES = ("auto", "exact", "scip", "highs")
+
+
 def optimal_mask(target: Network, random: Network, *, structured: bool = False,
                  inputs: object = None, box: tuple[float, float] = (-1.0, 1.0),
                  budget: int | None = None, eps: object = None, tol: float = 1e-6,
                  time_limit: float | None = None, max_iterations: int = 200,
-                 seed: int = 0) -> MaskResult:
+                 seed: int = 0, engine: str = "auto", workers: int = 1,
+                 warm: tuple[NetworkMask, ...] = ()) -> MaskResult:
     """The mask of ``random`` closest to ``target``: min over masks of max ||f - g_mask||_inf.
 
     Parameters
@@ -581,165 +158,265 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
     inputs : a finite input set (m, d_0); None: the box [lo, hi]^d_0 by constraint generation.
     budget : at most this many bits kept.
     eps : instead of the smallest error, the fewest kept bits with error <= eps (where no mask
-        reaches eps, the smallest error is returned with ``reached=False``).
-    tol : stop when the verified worst error of the best mask is within tol of the master's
-        lower bound.
+        reaches eps, the smallest error is returned with ``reached=False``; MIP engines only).
+    tol : MIP engines: stop when the verified worst error of the best mask is within tol of
+        the master's lower bound.
+    engine : one of :data:`ENGINES`.
+    workers : CP-SAT workers of the exact engine.
+    warm : masks examined first by the exact engine (heuristics' answers).
 
     Returns
     -------
-    MaskResult with status ``optimal_within_tolerance`` when the bounds met (the MIPs are
-    floating point: see ``proof``), ``feasible`` at the time or iteration limit.
-
-    Notes
-    -----
-    Constraint generation: the master MIP chooses a mask minimising the error over finitely
-    many inputs X (a lower bound on the box optimum, since X is in the box); a verification
-    MIP finds the worst input of that mask (an upper bound for it); that input joins X, until
-    the two bounds meet.
+    MaskResult. Exact engine: ``optimal`` with a certificate (exact sup = exact lower bound),
+    ``feasible`` at the time limit with both exact bounds. MIP engines:
+    ``optimal_within_tolerance`` when the floating-point bounds met, else ``feasible``.
 
     >>> t = Network.create([[[1.0]], [[1.0]]])
     >>> r = Network.create([[[1.0], [0.5]], [[1.0, 1.0]]])
     >>> res = optimal_mask(t, r, box=(0.0, 1.0))
     >>> res.status, res.error, res.kept_bits
-    ('optimal_within_tolerance', Fraction(0, 1), 2)
+    ('optimal', Fraction(0, 1), 2)
+    >>> optimal_mask(t, r, box=(0.0, 1.0), engine="scip").status
+    'optimal_within_tolerance'
     """
-    from ortools.math_opt.python import mathopt
-
-    from solvers.formulations.masks_mip import add_mask_variables, add_masked_network_at
-
-    start = time.perf_counter()
-    lo, hi = _check_box(box)
+    lo, hi = check_box(box)
     if random.sizes[0] != target.sizes[0] or random.sizes[-1] != target.sizes[-1]:
         raise InputError(f"the target maps {target.sizes[0]} -> {target.sizes[-1]} but the "
                          f"random network maps {random.sizes[0]} -> {random.sizes[-1]}: the "
                          "input and output sizes must agree")
+    if engine not in ENGINES:
+        raise InputError(f"engine is {engine!r}: expected one of {', '.join(ENGINES)}")
     eps_f = None if eps is None else check_eps(eps)
     if not tol > 0:
         raise InputError(f"tol is {tol!r}: expected a positive number")
-    d = target.sizes[0]
-    finite = inputs is not None
-    if finite:
-        X = np.asarray(inputs, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != d or len(X) == 0 or not np.all(np.isfinite(X)):
-            raise InputError(f"inputs has shape {X.shape}: expected finite (m, {d}) with m >= 1")
-    else:
-        X = _initial_inputs(d, lo, hi, seed)
-    box_lo, box_hi = np.full(d, lo), np.full(d, hi)
+    X = None if inputs is None else _check_inputs(inputs, target.sizes[0])
+    if engine == "auto":
+        engine = "exact" if eps_f is None and exact_engine_applies(target, random) else "scip"
+    if engine == "exact":
+        if eps_f is not None:
+            raise InputError("eps is given: the exact engine minimises the error; use "
+                             "engine='scip' or 'highs' for the sparsest mask within eps")
+        if X is None:
+            return exact_optimal_mask(target, random, structured=structured, box=(lo, hi),
+                                      budget=budget, time_limit=time_limit, workers=workers,
+                                      warm=warm)
+        return _exact_on_inputs(target, random, structured, X, budget, time_limit, workers)
+    return _mip_optimal_mask(target, random, _MipSettings(
+        structured, X, lo, hi, budget, eps_f, tol, time_limit, max_iterations, seed,
+        engine))
 
-    model = mathopt.Model(name="master")
-    bits = add_mask_variables(model, random, structured=structured, budget=budget)
-    all_bits = bits.all()
-    t = model.add_variable(lb=0.0, name="t")
-    count = mathopt.fast_sum(all_bits)
-    if eps_f is None:
-        model.minimize(t)
-    else:
-        model.minimize(count)
-        model.add_linear_constraint(t <= float(eps_f))
 
-    def add_point(x: np.ndarray, i: int) -> None:
-        outs = add_masked_network_at(model, random, bits, x, name=f"x{i}")
-        fx = target.forward(x)
+def _check_inputs(inputs: object, d: int) -> np.ndarray:
+    X = np.asarray(inputs, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != d or len(X) == 0 or not np.all(np.isfinite(X)):
+        raise InputError(f"inputs has shape {X.shape}: expected finite (m, {d}) with m >= 1")
+    return X
+
+
+def _exact_on_inputs(target: Network, random: Network, structured: bool, X: np.ndarray,
+                     budget: int | None, time_limit: float | None, workers: int) -> MaskResult:
+    """The exact master over a finite input set, as a MaskResult with its certificate."""
+    start = time.perf_counter()
+    xs = tuple(tuple(Fraction(float(v)) for v in x) for x in X)
+    err, mask, proven = exact_master_optimum(target, random, xs, structured=structured,
+                                             budget=budget, time_limit=time_limit,
+                                             workers=workers)
+    net, choices = random.masked(mask), MaskChoices.create(random, structured)
+    arg = max(range(len(xs)), key=lambda i: max(
+        abs(a - b) for a, b in zip(target.forward_exact(xs[i]), net.forward_exact(xs[i]),
+                                   strict=True)))
+    lower = err if proven else Fraction(0)
+    proof = (f"exact master over the {len(xs)} given inputs: CP-SAT on exactly rounded rows "
+             "until the model capped below the best exact error is infeasible")
+    return MaskResult(mask=mask, status="optimal" if proven else "feasible",
+                      proof=proof if proven else "stopped at the time limit: " + proof,
+                      error=err, upper=float(err), lower_bound=float(lower), tolerance=0.0,
+                      structured=structured, bits=choices.n_bits,
+                      kept_bits=choices.kept(choices.choice_of_mask(mask)),
+                      iterations=1, inputs=X, worst_input=X[arg],
+                      seconds=time.perf_counter() - start,
+                      certificate=MaskCertificate(xs, err, lower, xs[arg]))
+
+
+@dataclass(frozen=True)
+class _MipSettings:
+    structured: bool
+    X: np.ndarray | None
+    lo: float
+    hi: float
+    budget: int | None
+    eps: Fraction | None
+    tol: float
+    time_limit: float | None
+    max_iterations: int
+    seed: int
+    solver: str
+
+
+class _MipMaster:
+    """The master MIP over a growing input set (MathOpt; SCIP or HiGHS)."""
+
+    def __init__(self, target: Network, random: Network, st: _MipSettings) -> None:
+        from ortools.math_opt.python import mathopt
+
+        from solvers.formulations.masks_mip import add_mask_variables
+
+        self.target, self.random = target, random
+        self.model = mathopt.Model(name="master")
+        self.bits = add_mask_variables(self.model, random, structured=st.structured,
+                                       budget=st.budget)
+        self.all_bits = self.bits.all()
+        self.t = self.model.add_variable(lb=0.0, name="t")
+        if st.eps is None:
+            self.model.minimize(self.t)
+        else:
+            self.model.minimize(mathopt.fast_sum(self.all_bits))
+            self.model.add_linear_constraint(self.t <= float(st.eps))
+        self.X = np.zeros((0, target.sizes[0]))
+
+    def add_point(self, x: np.ndarray) -> None:
+        from solvers.formulations.masks_mip import add_masked_network_at
+
+        outs = add_masked_network_at(self.model, self.random, self.bits, x, name=f"x{len(self.X)}")
+        fx = self.target.forward(x)
         for k, o in enumerate(outs):
-            model.add_linear_constraint(t >= o - float(fx[k]))
-            model.add_linear_constraint(t >= float(fx[k]) - o)
+            self.model.add_linear_constraint(self.t >= o - float(fx[k]))
+            self.model.add_linear_constraint(self.t >= float(fx[k]) - o)
+        self.X = np.vstack([self.X, x])
 
-    for i, x in enumerate(X):
-        add_point(x, i)
-    S = np.random.default_rng(seed).uniform(lo, hi, size=(CUT_SAMPLES, d))
+
+def _solver_type(name: str) -> Any:
+    from ortools.math_opt.python import mathopt
+
+    return mathopt.SolverType.HIGHS if name == "highs" else mathopt.SolverType.GSCIP
+
+
+def _mip_optimal_mask(target: Network, random: Network, st: _MipSettings) -> MaskResult:
+    """Constraint generation over floating-point MIPs (see :func:`optimal_mask`)."""
+    from ortools.math_opt.python import mathopt
+
+    start = time.perf_counter()
+    d = target.sizes[0]
+    master = _MipMaster(target, random, st)
+    for x in (st.X if st.X is not None else _initial_inputs(d, st.lo, st.hi, st.seed)):
+        master.add_point(x)
+    S = np.random.default_rng(st.seed).uniform(st.lo, st.hi, size=(CUT_SAMPLES, d))
     fS = target.forward(S)
-    deadline = None if time_limit is None else start + time_limit
+    deadline = None if st.time_limit is None else start + st.time_limit
     best: tuple[float, NetworkMask, int] | None = None  # (verified upper, mask, kept bits)
     lower, status, iterations = 0.0, "feasible", 0
     latest: tuple[NetworkMask, int] | None = None  # the last master mask, maybe unverified
-    while iterations < max_iterations:
+    while iterations < st.max_iterations:
         iterations += 1
         left = None if deadline is None else deadline - time.perf_counter()
-        res = mathopt.solve(model, mathopt.SolverType.GSCIP, params=_mip_params(tol, left))
+        res = mathopt.solve(master.model, _solver_type(st.solver),
+                            params=_mip_params(st.tol, left, st.solver))
         reason = res.termination.reason
-        if eps_f is not None and reason == mathopt.TerminationReason.INFEASIBLE:
+        if st.eps is not None and reason == mathopt.TerminationReason.INFEASIBLE:
             # no mask reaches eps even on X: fall back to the smallest error, flagged
-            alt = optimal_mask(target, random, structured=structured, inputs=inputs, box=box,
-                               budget=budget, tol=tol, max_iterations=max_iterations, seed=seed,
-                               time_limit=None if deadline is None
-                               else deadline - time.perf_counter())
-            alt.eps, alt.reached = eps_f, False
+            alt = _mip_optimal_mask(target, random, _replace_settings(
+                st, eps=None, time_limit=None if deadline is None
+                else deadline - time.perf_counter()))
+            alt.eps, alt.reached = st.eps, False
             alt.seconds = time.perf_counter() - start
             return alt
         if not res.has_primal_feasible_solution():
             break
         proven_master = reason == mathopt.TerminationReason.OPTIMAL
         values = res.variable_values()
-        lower = max(lower, res.dual_bound() if eps_f is None else 0.0)
-        mask = bits.mask(random, values)
-        kept_bits = sum(values[v] > 0.5 for v in all_bits)
+        lower = max(lower, res.dual_bound() if st.eps is None else 0.0)
+        mask = master.bits.mask(random, values)
+        kept_bits = sum(values[v] > 0.5 for v in master.all_bits)
         latest = (mask, kept_bits)
         net = random.masked(mask)
-        if finite:
-            best = (float(_exact_sup(target, net, X)[0]), mask, kept_bits)
+        if st.X is not None:
+            best = (float(_exact_sup(target, net, master.X)[0]), mask, kept_bits)
             status = "optimal_within_tolerance" if proven_master else "feasible"
             break
         # cheap cuts first: sampled inputs where this mask beats the master's bound by > tol
-        thresh = (lower if eps_f is None else float(eps_f)) + tol
-        cuts = _sample_cuts(net.forward(S) - fS, S, thresh, CUTS_PER_ROUND, (hi - lo) / 20)
+        thresh = (lower if st.eps is None else float(st.eps)) + st.tol
+        cuts = _sample_cuts(net.forward(S) - fS, S, thresh, CUTS_PER_ROUND,
+                            (st.hi - st.lo) / 20)
         if cuts:
             for w in cuts:
-                add_point(w, len(X))
-                X = np.vstack([X, w])
+                master.add_point(w)
             continue
         left = None if deadline is None else deadline - time.perf_counter()
-        _, up, worst, solved = _verify(target, net, box_lo, box_hi, tol, left)
-        if eps_f is None:
-            if best is None or up < best[0]:
-                best = (up, mask, kept_bits)
-            done = best[0] - lower <= tol
-        else:
-            # the master's mask is the sparsest on X: if it holds on the box, it is the answer
-            best = (up, mask, kept_bits)
-            done = up <= float(eps_f) + tol
+        _, up, worst, solved = _verify(target, net, np.full(d, st.lo), np.full(d, st.hi),
+                                       st.tol, left, st.solver)
+        best, done = _mip_best(best, up, mask, kept_bits, lower, st)
         if done and solved and proven_master:
             status = "optimal_within_tolerance"
             break
-        new = [w for w in worst if not any(np.allclose(w, x, atol=1e-12) for x in X)]
+        new = [w for w in worst if not any(np.allclose(w, x, atol=1e-12) for x in master.X)]
         if not new or (deadline is not None and time.perf_counter() >= deadline):
             break
         for w in new:
-            add_point(w, len(X))
-            X = np.vstack([X, w])
-    if best is None and latest is not None and not finite:
+            master.add_point(w)
+    return _mip_result(target, random, st, master, best, latest, lower, status, iterations,
+                       start)
+
+
+def _replace_settings(st: _MipSettings, **changes: Any) -> _MipSettings:
+    from dataclasses import replace
+
+    return replace(st, **changes)
+
+
+def _mip_best(best: tuple[float, NetworkMask, int] | None, up: float, mask: NetworkMask,
+              kept_bits: int, lower: float, st: _MipSettings
+              ) -> tuple[tuple[float, NetworkMask, int], bool]:
+    """The best verified mask so far, and whether the bounds met within tol."""
+    if st.eps is None:
+        if best is None or up < best[0]:
+            best = (up, mask, kept_bits)
+        return best, best[0] - lower <= st.tol
+    # the master's mask is the sparsest on X: if it holds on the box, it is the answer
+    return (up, mask, kept_bits), up <= float(st.eps) + st.tol
+
+
+def _mip_result(target: Network, random: Network, st: _MipSettings, master: _MipMaster,
+                best: tuple[float, NetworkMask, int] | None,
+                latest: tuple[NetworkMask, int] | None, lower: float, status: str,
+                iterations: int, start: float) -> MaskResult:
+    """The MaskResult of the MIP loop: exact error at the inputs seen, proof text, status."""
+    d = target.sizes[0]
+    if best is None and latest is not None and st.X is None:
         # stopped between a master and its verification: bound the last mask anyway
-        _, up, _, _ = _verify(target, random.masked(latest[0]), box_lo, box_hi, tol,
-                              VERIFY_AT_STOP)
+        _, up, _, _ = _verify(target, random.masked(latest[0]), np.full(d, st.lo),
+                              np.full(d, st.hi), st.tol, VERIFY_AT_STOP, st.solver)
         best = (up, *latest)
     if best is None:
         raise InputError("the master MIP found no mask within the time limit: raise time_limit")
     upper, mask, kept_bits = best
-    exact, arg = _exact_sup(target, random.masked(mask), X)
-    tol_text = (f"SCIP via OR-Tools MathOpt, feasibility tolerance {MIP_FEASTOL:g}, absolute "
-                f"gap {tol / 10:g}; bounds met within {tol:g}")
-    if finite:
-        proof = (f"master MIP over the {len(X)} given inputs ({tol_text}); the error is exact "
+    exact, arg = _exact_sup(target, random.masked(mask), master.X)
+    name = "HiGHS" if st.solver == "highs" else "SCIP"
+    tol_text = (f"{name} via OR-Tools MathOpt, feasibility tolerance {MIP_FEASTOL:g}, absolute "
+                f"gap {st.tol / 10:g}; bounds met within {st.tol:g}")
+    n = len(master.X)
+    if st.X is not None:
+        proof = (f"master MIP over the {n} given inputs ({tol_text}); the error is exact "
                  "(re-evaluated in rationals)")
-    elif eps_f is not None:
+    elif st.eps is not None:
         proof = (f"constraint generation, {iterations} rounds: the master MIP proves no mask with "
-                 f"fewer bits reaches eps on {len(X)} inputs; the verification MIP bounds this "
+                 f"fewer bits reaches eps on {n} inputs; the verification MIP bounds this "
                  f"mask's worst error by {upper:.12g} ({tol_text})")
     else:
         proof = (f"constraint generation, {iterations} rounds: master MIP lower bound "
                  f"{lower:.12g}, verification MIP upper bound {upper:.12g} ({tol_text}); the "
                  "error is exact at the worst input found")
-    if lower > upper + tol:
+    if lower > upper + st.tol:
         status = "feasible"
         proof = ("the floating-point MIPs disagree (master lower bound above the verified "
                  "upper bound): nothing proven; " + proof)
     elif status != "optimal_within_tolerance":
         proof = "stopped at the time or iteration limit: " + proof
     return MaskResult(mask=mask, status=status, proof=proof, error=exact, upper=upper,
-                      lower_bound=lower, tolerance=tol, structured=structured,
-                      bits=len(all_bits), kept_bits=kept_bits, iterations=iterations, inputs=X,
-                      worst_input=X[arg], seconds=time.perf_counter() - start, eps=eps_f,
-                      reached=eps_f is None or upper <= float(eps_f) + tol)
-
+                      lower_bound=lower, tolerance=st.tol, structured=st.structured,
+                      bits=len(master.all_bits), kept_bits=kept_bits, iterations=iterations,
+                      inputs=master.X, worst_input=master.X[arg],
+                      seconds=time.perf_counter() - start, eps=st.eps,
+                      reached=st.eps is None or upper <= float(st.eps) + st.tol)
 
 # --- how much overparameterisation does an instance really need ------------------------------
 
@@ -794,3 +471,11 @@ def required_width(target: Network, eps: object, *, method: str = "construction"
             break
     return {"method": method, "structured": structured, "eps": fraction_str(eps_f),
             "width": found, "rows": rows, "theorem_log": theorem_width(target, eps_f)}
+
+
+__getattr__ = moved_names(__name__, {
+    "ConstructionResult": "solvers.construction.ConstructionResult",
+    "subset_sum_construction": "solvers.construction.subset_sum_construction",
+    "construction_error_bound": "solvers.construction.construction_error_bound",
+    "sup_error_sampled": "solvers.construction.sup_error_sampled",
+})

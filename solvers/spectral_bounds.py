@@ -35,7 +35,7 @@ import time
 import numpy as np
 
 from solvers.linear_bounds import SplitLayer
-from solvers.pruning import _up_mul, _up_rowsum
+from solvers.rounding import up_mul, up_rowsum
 
 __all__ = ["spectral_error_bound", "sigma_max_upper"]
 
@@ -189,10 +189,10 @@ def spectral_error_bound(target: list[SplitLayer], other: list[SplitLayer], lo: 
         lin_err += 0.5 * (np.abs(V[kk]) @ np.hstack([T1.rpos, T1.rneg, T1.rbias[:, None]])
                           + np.abs(Vo[kk]) @ np.hstack([O1.rpos, O1.rneg, O1.rbias[:, None]]))
         cands = np.stack([lo, np.clip(0.0, lo, hi), hi])
-        vals = np.stack([_up_mul(lin[:d], np.maximum(c, 0.0)) + _up_mul(lin[d:2 * d],
+        vals = np.stack([up_mul(lin[:d], np.maximum(c, 0.0)) + up_mul(lin[d:2 * d],
                                                                          np.minimum(c, 0.0))
                          for c in cands])
-        lin_max = float(_up_rowsum(np.nextafter(vals.max(axis=0), np.inf)[None, :])[0])
+        lin_max = float(up_rowsum(np.nextafter(vals.max(axis=0), np.inf)[None, :])[0])
         lin_max = lin_max + lin[-1] + float(lin_err @ ymax) * (1 + _REL)
         const = s * (T2.bias[kk] - O2.bias[kk])
         const_err = (abs(T2.bias[kk]) + abs(O2.bias[kk])) * 2 * _U + T2.rbias[kk] + O2.rbias[kk]

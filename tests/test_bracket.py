@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from solvers.attack import ExactEvaluator, error_attack, exact_error
 from solvers.bracket import box_doubles, error_bracket
+from solvers.construction import subset_sum_construction
 from solvers.linear_bounds import align, error_upper_bound, forward_split, split_layers
 from solvers.networks import Network, construction_network, random_network, write_network
 from solvers.numbers import InputError
 from solvers.piecewise_linear import sup_error_interval
-from solvers.pruning import subset_sum_construction
 from solvers.spectral_bounds import sigma_max_upper, spectral_error_bound
 from verify.cli import main
 

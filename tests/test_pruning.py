@@ -9,16 +9,11 @@ import numpy as np
 import pytest
 
 import verify.cli as cli
+from solvers.construction import subset_sum_construction, sup_error_sampled
 from solvers.graph import dead_neurons, pruning_kind, to_digraph
 from solvers.networks import Network, NetworkMask, construction_network, random_network
 from solvers.numbers import InputError
-from solvers.pruning import (
-    optimal_mask,
-    required_width,
-    subset_sum_construction,
-    sup_error_sampled,
-    theorem_width,
-)
+from solvers.pruning import optimal_mask, required_width, theorem_width
 
 
 def target_net(seed, sizes=(3, 4, 2), bias=True, lo=-0.46, hi=0.54):
@@ -178,16 +173,20 @@ CASES = [((1, 2, 1), (1, 2, 1), True), ((2, 2, 1), (2, 3, 1), False),
 
 @pytest.mark.parametrize("case", range(len(CASES)))
 @pytest.mark.parametrize("structured", [False, True])
-def test_optimal_mask_on_a_finite_set_matches_enumeration(case, structured):
+@pytest.mark.parametrize("engine", ["auto", "scip"])
+def test_optimal_mask_on_a_finite_set_matches_enumeration(case, structured, engine):
     t_sizes, r_sizes, bias = CASES[case]
     target = random_network(t_sizes, seed=10 + case, bias=bias)
     rnd = random_network(r_sizes, seed=case, bias=bias)
     X = np.random.default_rng(case).uniform(-1, 1, (6, t_sizes[0]))
     best = min(exact_max(target, rnd.masked(m), X) for m in every_mask(rnd, structured))
-    res = optimal_mask(target, rnd, structured=structured, inputs=X)
-    assert res.status == "optimal_within_tolerance"
+    res = optimal_mask(target, rnd, structured=structured, inputs=X, engine=engine)
     assert res.error == exact_max(target, rnd.masked(res.mask), X)
-    assert abs(float(res.error - best)) <= 1e-6
+    if engine == "auto" and len(r_sizes) == 3:  # one hidden layer: the exact engine
+        assert res.status == "optimal" and res.error == best
+    else:
+        assert res.status == "optimal_within_tolerance"
+        assert abs(float(res.error - best)) <= 1e-6
 
 
 def test_general_big_m_path_matches_enumeration(monkeypatch):
@@ -198,7 +197,7 @@ def test_general_big_m_path_matches_enumeration(monkeypatch):
     rnd = random_network((2, 2, 1), seed=21, bias=True)
     X = np.random.default_rng(1).uniform(-1, 1, (5, 2))
     best = min(exact_max(target, rnd.masked(m), X) for m in every_mask(rnd, False))
-    res = optimal_mask(target, rnd, inputs=X)
+    res = optimal_mask(target, rnd, inputs=X, engine="scip")
     assert abs(float(res.error - best)) <= 1e-6
 
 
@@ -216,11 +215,16 @@ def exact_sup_1d(target, net):
 
 
 @pytest.mark.parametrize("structured", [False, True])
-def test_optimal_mask_over_the_box_matches_enumeration(structured):
+@pytest.mark.parametrize("engine", ["exact", "scip", "highs"])
+def test_optimal_mask_over_the_box_matches_enumeration(structured, engine):
     target = random_network((1, 2, 1), seed=31, bias=True)
     rnd = random_network((1, 3, 1), seed=32, bias=True)
     best = min(exact_sup_1d(target, rnd.masked(m)) for m in every_mask(rnd, structured))
-    res = optimal_mask(target, rnd, structured=structured)
+    res = optimal_mask(target, rnd, structured=structured, engine=engine)
+    if engine == "exact":
+        assert res.status == "optimal" and res.error == best
+        assert res.certificate.lower == res.certificate.upper == best
+        return
     assert res.status == "optimal_within_tolerance"
     assert abs(float(exact_sup_1d(target, rnd.masked(res.mask)) - best)) <= 1e-6
     assert res.lower_bound - 1e-6 <= float(best) <= res.upper + 1e-6
@@ -237,8 +241,8 @@ def test_eps_and_budget_match_enumeration():
     best_per_budget = {b: min(min(v) for k, v in errs.items() if k <= b) for b in errs}
     for budget in (1, 3):
         res = optimal_mask(target, rnd, inputs=X, budget=budget)
-        assert res.mask.kept <= budget
-        assert abs(float(res.error - best_per_budget[budget])) <= 1e-6
+        assert res.mask.kept <= budget and res.status == "optimal"
+        assert res.error == best_per_budget[budget]
     eps = float(best_per_budget[3]) + 1e-3
     fewest = min(k for k, v in errs.items() if min(v) <= eps)
     res = optimal_mask(target, rnd, inputs=X, eps=eps)
@@ -252,10 +256,10 @@ def test_done_means_2_2_1_against_33_and_32_mask_bits():
     for hidden, structured in ((8, False), (32, True)):
         rnd = random_network([2, hidden, 1], seed=1, bias=True)
         res = optimal_mask(target, rnd, structured=structured)
-        assert res.bits >= 32 and res.status == "optimal_within_tolerance"
+        assert res.bits >= 32 and res.status == "optimal"
         sampled = sup_error_sampled(target, rnd.masked(res.mask), 20_000, seed=7)
-        assert sampled <= res.upper + res.tolerance  # the MIP's worst case is never below
-        assert res.lower_bound <= res.upper + res.tolerance
+        assert sampled <= res.upper  # the exact sup is never below a sampled error
+        assert res.certificate.lower == res.certificate.upper == res.error
         kind = pruning_kind(to_digraph(rnd, res.mask))
         assert kind in (("structured", "dense") if structured else ("unstructured", "dense",
                                                                    "structured"))
@@ -332,3 +336,11 @@ def test_cli_bad_input_exit_2(slth, tmp_path, capsys, layers, extra, message):
     assert slth(args) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
+
+
+def test_moved_names_still_import_with_a_warning():
+    import solvers.construction as construction
+    import solvers.pruning as pruning
+
+    with pytest.warns(DeprecationWarning, match="solvers.construction.sup_error_sampled"):
+        assert pruning.sup_error_sampled is construction.sup_error_sampled

@@ -19,7 +19,7 @@ __all__ = ["KINDS", "register"]
 
 #: ``slth bench`` kinds: name -> module.
 KINDS = {"rss": "verify.bench_rss", "cover": "verify.bench_cover", "mrss": "verify.bench_mrss",
-         "prune": "verify.bench_prune"}
+         "prune": "verify.bench_prune", "masks": "verify.bench_masks"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -76,8 +76,8 @@ def _bracket_fields(target: Any, pruned: Any, time_limit: float, seed: int) -> d
 
 
 def _small_bracket_task(width: int, seed: int, time_limit: float) -> dict:
+    from solvers.construction import subset_sum_construction
     from solvers.networks import construction_network, random_network
-    from solvers.pruning import subset_sum_construction
 
     target = random_network([2, 2, 1], seed=0, bias=True)
     rnd, layout = construction_network(target, width, seed=seed)
@@ -88,8 +88,8 @@ def _small_bracket_task(width: int, seed: int, time_limit: float) -> dict:
 
 def _construction_task(sizes: list[int], width: int, eps: str | None, seed: int,
                        bracket_time: float = 0.0) -> dict:
+    from solvers.construction import subset_sum_construction, sup_error_sampled
     from solvers.networks import Network, construction_network
-    from solvers.pruning import subset_sum_construction, sup_error_sampled
 
     small = Network.create([[[0.5, -0.25]]])
     subset_sum_construction(small, *construction_network(small, 8, seed=1), eps=eps)  # compile
@@ -134,8 +134,9 @@ def _per_weight_mip_task(sizes: list[int], width: int, k: int, seed: int) -> dic
 
 
 def _mask_task(hidden: int, structured: bool, seed: int, time_limit: float) -> dict:
+    from solvers.construction import sup_error_sampled
     from solvers.networks import random_network
-    from solvers.pruning import optimal_mask, sup_error_sampled
+    from solvers.pruning import optimal_mask
 
     target = random_network([2, 2, 1], seed=seed, bias=True)
     rnd = random_network([2, hidden, 1], seed=seed + 1, bias=True)

@@ -326,6 +326,23 @@ def _independent_mask_optimum(prob: MaskProblem, claimed_method: str,
     return (res, "the optimal-mask MIP") if why is None else (None, f"the optimal-mask MIP: {why}")
 
 
+def _check_mask_certificate(prob: MaskProblem, mask: Any, cert: Any, status: str,
+                            time_limit: float = TIME_LIMIT) -> Check:
+    """An exact mask certificate: both bounds re-derived (:func:`verify_mask_certificate`)."""
+    from solvers.masks import MaskCertificate, verify_mask_certificate
+
+    name = f"status {status}"
+    try:
+        c = MaskCertificate.from_json(cert)
+        holds, why = verify_mask_certificate(prob, mask, c, time_limit=time_limit)
+    except InputError as exc:
+        return Check(name, CONTRADICTED, f"certificate: {exc}")
+    if holds and status == "optimal" and c.lower != c.upper:
+        return Check(name, CONTRADICTED, "the certificate's bounds differ: not a proof")
+    outcome = NOT_REDERIVED if holds is None else HOLDS if holds else CONTRADICTED
+    return Check(name, outcome, "certificate: " + why)
+
+
 def _check_mask_solution(prob: MaskProblem, sol: dict[str, Any],
                          time_limit: float = TIME_LIMIT) -> list[Check]:
     status = sol.get("status")
@@ -347,6 +364,9 @@ def _check_mask_solution(prob: MaskProblem, sol: dict[str, Any],
         checks.append(Check("error", HOLDS, f"{fraction_str(err)} recomputed exactly"))
     if status not in ("optimal", "optimal_within_tolerance"):
         return checks
+    cert = sol.get("certificate", (sol.get("stats") or {}).get("certificate"))
+    if cert is not None:
+        return checks + [_check_mask_certificate(prob, mask, cert, status, time_limit)]
     name = f"status {status}"
     if err is None:
         return [*checks, Check(name, NOT_REDERIVED, "the mask's error is not exact")]

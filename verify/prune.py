@@ -42,8 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--width", type=int, required=True, metavar="N",
                    help="neurons per block of the construction (per input, per target layer)")
     p.add_argument("--construction", choices=CONSTRUCTIONS, default="subset-sum",
-                   help="subset-sum: one exact RSS per weight half; optimal: the MIP mask "
-                        "(small networks)")
+                   help="subset-sum: one exact RSS per weight half; optimal: the optimal mask "
+                        "(exact for one hidden layer and <= 3 inputs, else the MIPs)")
     p.add_argument("--structured", action="store_true",
                    help="optimal only: one bit per hidden neuron instead of per edge")
     p.add_argument("--eps", metavar="E", default=None,
@@ -104,7 +104,8 @@ def _check_args(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from solvers import graph
-    from solvers.pruning import optimal_mask, subset_sum_construction
+    from solvers.construction import subset_sum_construction
+    from solvers.pruning import optimal_mask
 
     _check_args(args)
     box = _box(args.box)
@@ -134,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         mask = res.mask
         report = res.to_json()
     else:
-        log("  optimal mask: constraint generation over MIPs ...\n")
+        log("  optimal mask: constraint generation (exact engine, or MIPs for deeper networks) ...\n")
         res_opt = optimal_mask(target, rnd, structured=args.structured, box=box,
                                budget=args.budget, eps=args.eps, time_limit=args.time_limit,
                                seed=args.seed)

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from solvers.heuristics import HEURISTICS, edge_popup, solve_heuristic
+from solvers.heuristics import HEURISTICS, edge_popup, greedy_mask_removal, solve_heuristic
 from solvers.instances import MaskProblem, MRSSInstance, RSSInstance
 from solvers.numbers import InputError, fraction_str, parse_fraction_str
 from verify.runtime import read_jsonl
@@ -271,8 +271,10 @@ def score_answers(truth: Iterable[dict[str, Any]], answers: Iterable[Any]) -> Sc
     return ScoreReport(rows, unmatched)
 
 
-#: ``--baseline`` names: the subset-sum baselines and edge-popup (for network-masks truth).
-BASELINES = (*HEURISTICS, "edge-popup")
+#: ``--baseline`` names: the subset-sum baselines, and edge-popup and greedy removal (for
+#: network-masks truth).
+MASK_BASELINES = ("edge-popup", "greedy-removal")
+BASELINES = (*HEURISTICS, *MASK_BASELINES)
 
 
 def baseline_answers(truth: Iterable[dict[str, Any]], method: str, *,
@@ -283,13 +285,15 @@ def baseline_answers(truth: Iterable[dict[str, Any]], method: str, *,
     out = []
     for rec in truth:
         inst = truth_instance(rec)
-        if isinstance(inst, MaskProblem) != (method == "edge-popup"):
+        if isinstance(inst, MaskProblem) != (method in MASK_BASELINES):
             raise InputError(f"baseline {method!r} does not solve this truth file's instances "
-                             "(edge-popup is for network-masks, the others for 1-D subset sum)")
+                             f"({' and '.join(MASK_BASELINES)} are for network-masks, the others "
+                             "for 1-D subset sum)")
         if isinstance(inst, MaskProblem):
             lo, hi = (float(x) for x in inst.box)
-            mask = edge_popup(inst.target, inst.random, box=(lo, hi), seed=seed)
-            out.append({"instance_hash": inst.hash(), "method": "edge-popup",
+            heuristic = edge_popup if method == "edge-popup" else greedy_mask_removal
+            mask = heuristic(inst.target, inst.random, box=(lo, hi), seed=seed)
+            out.append({"instance_hash": inst.hash(), "method": method,
                         "mask": mask.to_json()})
             continue
         if not isinstance(inst, RSSInstance):

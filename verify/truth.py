@@ -15,9 +15,10 @@ any record can be regenerated alone, whatever the count, the order or the worker
 - ``rss-cardinality``: as rss-uniform with ``|S| = k`` (default k = n // 2);
 - ``mrss-gaussian``: n standard Gaussian vectors in R^d (``--dim``), target uniform on
   [-1, 1]^d, infinity norm;
-- ``network-masks`` (small): prune a random 1-n-1 ReLU network with biases (weights uniform on
-  the grid of :mod:`solvers.networks`) to match a random 1-2-1 target over [-1, 1]; every mask
-  is searched and evaluated exactly (:func:`verify.check.enumerate_masks`; n <= 5).
+- ``network-masks``: prune a random d-n-1 ReLU network with biases (``--dim`` d <= 3 inputs,
+  weights uniform on the grid of :mod:`solvers.networks`; 4n + 1 mask bits for d = 2) to match
+  a random d-2-1 target over [-1, 1]^d; solved exactly with a certificate by
+  :func:`solvers.masks.exact_optimal_mask` (n <= 24).
 
 Each JSON line holds the family and its parameters, the instance itself (exact strings), its
 hash, ``optimum`` (exact string) and ``solution``: an optimal Solution with its proof.
@@ -45,11 +46,12 @@ import numpy as np
 
 from solvers import mrss
 from solvers.instances import MaskProblem, MRSSInstance, RSSInstance
-from solvers.masks import enumerate_masks
+from solvers.masks import exact_optimal_mask
 from solvers.networks import UNIFORM_GRID_BITS, random_network
 from solvers.numbers import InputError, fraction_str
+from solvers.piecewise_linear import BOX_SUP_MAX_INPUTS
 from solvers.results import Solution
-from solvers.rss import solve_instance, solve_rss_batch
+from solvers.rss import BATCH_MAX_N, solve_instance, solve_rss_batch
 from verify.runtime import RunReport, check_task_count, read_records, run_tasks
 
 __all__ = [
@@ -64,13 +66,14 @@ __all__ = [
 
 FAMILIES = ("rss-uniform", "rss-gaussian", "rss-product", "partition-hard", "rss-cardinality",
             "mrss-gaussian", "network-masks")
-#: network-masks: the target's sizes, and the largest random hidden width (3n + 1 mask bits).
-MASK_TARGET_SIZES = (1, 2, 1)
-MASK_MAX_N = 5
+#: network-masks: the target's hidden and output widths, and the largest random hidden width.
+MASK_TARGET_HIDDEN = (2, 1)
+MASK_MAX_N = 24
+#: network-masks: seconds for one exact mask; an instance not proven by then fails its chunk
+#: (reported by the run, never written as ground truth).
+MASK_TIME_LIMIT = 120.0
 #: Families whose instances are rows of doubles without a cardinality rule: solved in batches.
 _BATCHED = ("rss-uniform", "rss-gaussian", "rss-product")
-#: The batch engine takes rows of at most this many values.
-_BATCH_MAX_N = 40
 
 
 def _draws(family: str, n: int, rng: np.random.Generator, dim: int, kappa: float
@@ -105,9 +108,9 @@ def _check_params(family: str, n: int, dim: int, cardinality: int | None, kappa:
         raise InputError(f"cardinality is {cardinality}: must be between 0 and n = {n}")
     if not 0 < kappa <= 8:
         raise InputError(f"kappa is {kappa}: expected a number in (0, 8] (bits per value / n)")
-    if family == "network-masks" and n > MASK_MAX_N:
-        raise InputError(f"n is {n}: network-masks searches all masks of a 1-n-1 network, "
-                         f"n <= {MASK_MAX_N}")
+    if family == "network-masks" and (n > MASK_MAX_N or dim > BOX_SUP_MAX_INPUTS):
+        raise InputError(f"n is {n} and dim is {dim}: network-masks proves masks of d-n-1 "
+                         f"networks optimal for n <= {MASK_MAX_N} and d <= {BOX_SUP_MAX_INPUTS}")
 
 
 def generate_instance(family: str, n: int, seed: int, index: int, *, dim: int = 2,
@@ -122,8 +125,8 @@ def generate_instance(family: str, n: int, seed: int, index: int, *, dim: int = 
     _check_params(family, n, dim, cardinality, kappa)
     if family == "network-masks":
         s1, s2 = (int(x) for x in np.random.SeedSequence([seed, index]).generate_state(2))
-        return MaskProblem.create(random_network(MASK_TARGET_SIZES, seed=s1, bias=True),
-                                  random_network((1, n, 1), seed=s2, bias=True))
+        return MaskProblem.create(random_network((dim, *MASK_TARGET_HIDDEN), seed=s1, bias=True),
+                                  random_network((dim, n, 1), seed=s2, bias=True))
     values, target = _draws(family, n, np.random.default_rng([seed, index]), dim, kappa)
     if family == "mrss-gaussian":
         return MRSSInstance.create(values, target)
@@ -157,7 +160,7 @@ def truth_records(family: str, n: int, *, seed: int, indices: Sequence[int], dim
     """
     _check_params(family, n, dim, cardinality, kappa)
     params = _params(family, n, dim, cardinality, kappa)
-    if family in _BATCHED and n <= _BATCH_MAX_N and indices:
+    if family in _BATCHED and n <= BATCH_MAX_N and indices:
         draws = [_draws(family, n, np.random.default_rng([seed, i]), dim, kappa) for i in indices]
         V = np.array([v for v, _ in draws])
         T = np.array([t for _, t in draws])
@@ -195,12 +198,12 @@ def truth_records(family: str, n: int, *, seed: int, indices: Sequence[int], dim
 
 
 def _optimal_mask_solution(prob: MaskProblem) -> Solution:
-    err, mask = enumerate_masks(prob)
-    return Solution("optimal", error=err, lower_bound=err, mask=mask.to_json(),
-                    method="enumeration",
-                    proof=f"all 2^{prob.n_bits} masks searched, each canonical one evaluated "
-                          "exactly at the networks' exact breakpoints",
-                    instance_hash=prob.hash(), stats={"kept": mask.kept})
+    res = exact_optimal_mask(prob.target, prob.random, structured=prob.structured, box=prob.box,
+                             time_limit=MASK_TIME_LIMIT)
+    return Solution(res.status, error=res.error, lower_bound=res.certificate.lower,
+                    mask=res.mask.to_json(), method="exact-masks", proof=res.proof,
+                    instance_hash=prob.hash(),
+                    stats={"kept": res.mask.kept, "certificate": res.certificate.to_json()})
 
 
 # --- the resumable run --------------------------------------------------------------------------
@@ -215,7 +218,7 @@ def _params(family: str, n: int, dim: int, cardinality: int | None, kappa: float
     if family == "partition-hard":
         return {"kappa": kappa, "bits": max(1, round(kappa * n))}
     if family == "network-masks":
-        return {"target_sizes": list(MASK_TARGET_SIZES), "random_sizes": [1, n, 1],
+        return {"target_sizes": [dim, *MASK_TARGET_HIDDEN], "random_sizes": [dim, n, 1],
                 "bias": True, "box": [-1, 1], "structured": False}
     return {}
 
@@ -293,7 +296,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--count", type=int, required=True, help="number of instances")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="JSON Lines output")
-    p.add_argument("--dim", type=int, default=2, help="mrss-gaussian: dimension d (default 2)")
+    p.add_argument("--dim", type=int, default=2,
+                   help="mrss-gaussian: dimension d; network-masks: inputs d (default 2)")
     p.add_argument("--cardinality", type=int, default=None, metavar="K",
                    help="rss-cardinality: |S| = K (default n // 2)")
     p.add_argument("--kappa", type=float, default=1.0,
