@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -145,10 +146,10 @@ ENGINES = ("auto", "exact", "scip", "highs")
 
 def optimal_mask(target: Network, random: Network, *, structured: bool = False,
                  inputs: object = None, box: tuple[float, float] = (-1.0, 1.0),
-                 budget: int | None = None, eps: object = None, tol: float = 1e-6,
+                 max_kept: int | None = None, eps: object = None, tol: float = 1e-6,
                  time_limit: float | None = None, max_iterations: int = 200,
                  seed: int = 0, engine: str = "auto", workers: int = 1,
-                 warm: tuple[NetworkMask, ...] = ()) -> MaskResult:
+                 warm: tuple[NetworkMask, ...] = (), budget: int | None = None) -> MaskResult:
     """The mask of ``random`` closest to ``target``: min over masks of max ||f - g_mask||_inf.
 
     Parameters
@@ -156,7 +157,7 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
     target, random : networks with the same input and output sizes.
     structured : one bit per hidden neuron (else one per edge and bias).
     inputs : a finite input set (m, d_0); None: the box [lo, hi]^d_0 by constraint generation.
-    budget : at most this many bits kept.
+    max_kept : at most this many bits kept (``budget`` is its deprecated old name).
     eps : instead of the smallest error, the fewest kept bits with error <= eps (where no mask
         reaches eps, the smallest error is returned with ``reached=False``; MIP engines only).
     tol : MIP engines: stop when the verified worst error of the best mask is within tol of
@@ -179,6 +180,11 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
     >>> optimal_mask(t, r, box=(0.0, 1.0), engine="scip").status
     'optimal_within_tolerance'
     """
+    if budget is not None:
+        warnings.warn("optimal_mask(budget=) is now max_kept=; the old name goes in the next "
+                      "release", DeprecationWarning, stacklevel=2)
+        max_kept = budget if max_kept is None else max_kept
+    budget = max_kept
     lo, hi = check_box(box)
     if random.sizes[0] != target.sizes[0] or random.sizes[-1] != target.sizes[-1]:
         raise InputError(f"the target maps {target.sizes[0]} -> {target.sizes[-1]} but the "

@@ -240,7 +240,7 @@ def test_eps_and_budget_match_enumeration():
         errs.setdefault(m.kept, []).append(exact_max(target, rnd.masked(m), X))
     best_per_budget = {b: min(min(v) for k, v in errs.items() if k <= b) for b in errs}
     for budget in (1, 3):
-        res = optimal_mask(target, rnd, inputs=X, budget=budget)
+        res = optimal_mask(target, rnd, inputs=X, max_kept=budget)
         assert res.mask.kept <= budget and res.status == "optimal"
         assert res.error == best_per_budget[budget]
     eps = float(best_per_budget[3]) + 1e-3

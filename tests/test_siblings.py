@@ -100,3 +100,15 @@ def test_moved_names_still_work(old, new, warns):
     if warns:
         assert any(issubclass(w.category, DeprecationWarning) and new in str(w.message)
                    for w in caught)
+
+
+def test_optimal_mask_max_kept_and_its_old_name():
+    from solvers.networks import Network
+    from solvers.pruning import optimal_mask
+
+    t = Network.create([[[1.0]], [[1.0]]])
+    r = Network.create([[[1.0], [0.5]], [[1.0, 1.0]]])
+    new = optimal_mask(t, r, box=(0.0, 1.0), max_kept=1)
+    with pytest.warns(DeprecationWarning, match="max_kept"):
+        old = optimal_mask(t, r, box=(0.0, 1.0), budget=1)
+    assert new.kept_bits <= 1 and old.kept_bits <= 1 and new.error == old.error

@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         log("  optimal mask: constraint generation (exact engine, or MIPs for deeper networks) ...\n")
         res_opt = optimal_mask(target, rnd, structured=args.structured, box=box,
-                               budget=args.budget, eps=args.eps, time_limit=args.time_limit,
+                               max_kept=args.budget, eps=args.eps, time_limit=args.time_limit,
                                seed=args.seed)
         mask = res_opt.mask
         report = res_opt.to_json()
