@@ -25,7 +25,7 @@ import numpy as np
 from solvers.networks import DISTRIBUTIONS, construction_network, read_network, write_network
 from solvers.numbers import InputError, to_fraction
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "honest_verdict"]
 
 CONSTRUCTIONS = ("subset-sum", "optimal")
 #: Above this many parameters the networkx analysis (pruning kind, dead neurons, the drawing of
@@ -94,6 +94,40 @@ def _check_args(args: argparse.Namespace) -> None:
         raise InputError(f"--eps is {args.eps}: expected a number >= 0")
 
 
+def honest_verdict(report: dict[str, Any]) -> dict[str, Any]:
+    """The construction's report with a status that claims only what happened.
+
+    With ``--eps``, every per-weight problem that has no subset within eps (``n_unreached``)
+    keeps its closest subset instead. Then the network is *not* pruned within eps, and a
+    status ``optimal`` would say it is: the status becomes ``infeasible`` (it is proven that
+    this random network has no per-weight pruning within eps) and ``warning`` says how many
+    weights missed eps and by how much.
+
+    Examples
+    --------
+    >>> r = honest_verdict({"status": "optimal", "eps": "1/100", "n_unreached": 4,
+    ...                     "n_problems": 36, "max_weight_error": "229/500",
+    ...                     "max_weight_error_float": 0.458})
+    >>> r["status"], r["eps_reached"]
+    ('infeasible', False)
+    >>> r["warning"]
+    '4 of 36 per-weight problems have no subset within eps = 1/100 (proven); worst weight error 0.458'
+    """
+    out = dict(report)
+    if out.get("eps") is None:
+        return out
+    missed = int(out.get("n_unreached", 0))
+    out["eps_reached"] = missed == 0
+    if missed:
+        proven = out["status"] == "optimal"
+        if proven:
+            out["status"] = "infeasible"
+        out["warning"] = (f"{missed} of {out['n_problems']} per-weight problems have no subset "
+                          f"within eps = {out['eps']}{' (proven)' if proven else ''}; worst "
+                          f"weight error {out['max_weight_error_float']:.3g}")
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     from solvers import graph
     from solvers.pruning import optimal_mask, subset_sum_construction
@@ -124,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
             progress=None if quiet else lambda f: log(f"\r  per-weight problems: {f:6.1%}"))
         log("\r  per-weight problems: done   \n")
         mask = res.mask
-        report = res.to_json()
+        report = honest_verdict(res.to_json())
     else:
         log("  optimal mask: constraint generation over MIPs ...\n")
         res_opt = optimal_mask(target, rnd, structured=args.structured, box=box,
@@ -167,6 +201,8 @@ def run(args: argparse.Namespace) -> int:
             graph.draw_sparsity(report["layer_sparsity"], out / "network.png",
                                 title=f"kept edges per layer, random network {rnd.sizes}")
     if args.json:
+        if report.get("warning"):
+            sys.stderr.write(f"slth prune: warning: {report['warning']}\n")
         print(json.dumps(report, indent=2))
     else:
         print(_summary(report, out))
@@ -174,10 +210,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _summary(r: dict[str, Any], out: Path) -> str:
-    lines = [
+    lines = [f"warning         {r['warning']}"] if r.get("warning") else []
+    lines += [
         f"status          {r['status']}",
         f"proof           {r['proof']}",
         f"error bound     {r['error_bound']:.6g}  ({r['error_bound_kind']})",
+        *([f"weight error    worst {r['max_weight_error_float']:.6g}; "
+           f"{r.get('n_unreached', 0)} of {r['n_problems']} per-weight problems above eps = "
+           f"{r['eps']}"] if r.get("eps") is not None and "n_problems" in r else []),
         f"kept            {r['kept']} of {r['random_params']} parameters "
         f"(kept_ratio {r['kept_ratio']:.4g}, {r['kept_vs_target']:.3g}x the target's "
         f"{r['target_params']})",
