@@ -132,7 +132,7 @@ def test_readme_limits_match_the_code():
     assert f"`auto` takes `mitm` up to n = {MITM_MAX_N}" in README
     assert f"n <= {MITM_MAX_N} by `auto`" in README
     assert f"exact Python integers up to n = {BIGINT_MAX_N}" in README
-    assert not re.search(r"meet-in-the-middle[^.]*n <= (?!%d)\d+" % MITM_MAX_N, README)
+    assert not re.search(rf"meet-in-the-middle[^.]*n <= (?!{MITM_MAX_N})\d+", README)
 
 
 @pytest.mark.slow

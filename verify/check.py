@@ -47,6 +47,7 @@ from solvers.files import read_data_file
 from solvers.heuristics import greedy_instance, karmarkar_karp_instance
 from solvers.instances import MaskProblem, MRSSInstance, RSSInstance, subset_problem_from_json
 from solvers.masks import MASK_ENUMERATION_MAX_BITS, enumerate_masks
+from solvers.memory import check_subset_memory
 from solvers.mrss import solve_mrss_instance
 from solvers.networks import NetworkMask
 from solvers.numbers import (
@@ -250,6 +251,7 @@ def check_no_subset_within(inst: RSSInstance | MRSSInstance, eps: object, *,
         def solve() -> Solution:
             return solve_mrss_instance(inst, time_limit=limit)
 
+    check_subset_memory(inst.n, getattr(inst, "d", 1))
     sol = _within_time(solve, limit, _GRACE if native else 0.0)
     if sol is None:
         return Verdict("no-subset-within", "undecided", e,

@@ -47,6 +47,7 @@ from solvers.coverage import (
     lueker_process,
 )
 from solvers.files import read_data_file
+from solvers.memory import max_intervals_for_memory
 from solvers.numbers import InputError, fraction_str, to_fractions
 
 __all__ = ["register", "run_cover", "run_lueker", "read_values"]
@@ -127,7 +128,7 @@ def _cover(args: argparse.Namespace) -> int:
     interval = args.interval or data.get("interval", (-1, 1))
     eps = args.eps if args.eps is not None else data.get("eps")
     if args.radius:
-        r = covering_radius(values, interval, order=args.order, max_intervals=args.max_intervals)
+        r = covering_radius(values, interval, order=args.order, max_intervals=max_intervals_for_memory(args.max_intervals))
         out = {"covered": None, "witness": fraction_str(r.point),
                "distance": fraction_str(r.radius), "radius": fraction_str(r.radius),
                **{k: v for k, v in r.to_json().items() if k not in ("radius", "point")}}
@@ -140,7 +141,7 @@ def _cover(args: argparse.Namespace) -> int:
     else:
         if eps is None:
             raise InputError("give --eps E (the tolerance) or --radius")
-        c = is_covered(values, eps, interval, order=args.order, max_intervals=args.max_intervals)
+        c = is_covered(values, eps, interval, order=args.order, max_intervals=max_intervals_for_memory(args.max_intervals))
         out = {**c.to_json(), "radius": None}
         rows = [("covered", "yes" if c.covered else "no"), ("eps", _show(c.eps))]
         if not c.covered:

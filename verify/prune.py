@@ -17,12 +17,22 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from solvers.networks import DISTRIBUTIONS, construction_network, read_network, write_network
+from solvers.memory import check_memory, check_subset_memory, network_bytes
+from solvers.networks import (
+    DISTRIBUTIONS,
+    ConstructionLayout,
+    Network,
+    NetworkMask,
+    construction_network,
+    read_network,
+    write_network,
+)
 from solvers.numbers import InputError, to_fraction
 
 __all__ = ["register", "run", "honest_verdict"]
@@ -69,6 +79,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _box(text: str) -> tuple[float, float]:
     try:
         lo, hi = (float(to_fraction(v.strip(), "--box")) for v in text.split(","))
+    except OverflowError:
+        raise InputError(f"--box is {text!r}: beyond the largest double (~1.8e308)") from None
     except ValueError:
         raise InputError(f"--box is {text!r}: expected LO,HI like -1,1") from None
     if not lo < hi:
@@ -92,6 +104,20 @@ def _check_args(args: argparse.Namespace) -> None:
         raise InputError(f"--time-limit is {args.time_limit}: expected seconds > 0")
     if args.eps is not None and to_fraction(args.eps, "--eps") < 0:
         raise InputError(f"--eps is {args.eps}: expected a number >= 0")
+
+
+def construction_params(sizes: tuple[int, ...], biases: tuple[object, ...], width: int) -> int:
+    """Parameters of the construction's random network, counted before it is drawn.
+
+    >>> construction_params((3, 4, 2), (1, None), 20)  # random (3, 80, 4, 80, 2)
+    1120
+    """
+    total = 0
+    for L, b in enumerate(biases):
+        d_in, d_out = sizes[L], sizes[L + 1]
+        hidden = width * (d_in + (b is not None))
+        total += hidden * (d_in + (b is not None) + d_out)
+    return total
 
 
 def honest_verdict(report: dict[str, Any]) -> dict[str, Any]:
@@ -128,29 +154,13 @@ def honest_verdict(report: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def run(args: argparse.Namespace) -> int:
-    from solvers import graph
+def _prune(args: argparse.Namespace, target: Network, rnd: Network,
+           layout: ConstructionLayout, box: tuple[float, float],
+           log: Callable[[str], None]) -> tuple[dict[str, Any], NetworkMask]:
+    """Run the chosen construction; its report (with an honest status) and its mask."""
     from solvers.pruning import optimal_mask, subset_sum_construction
 
-    _check_args(args)
-    box = _box(args.box)
     quiet = args.json
-
-    def log(msg: str) -> None:
-        if not quiet:
-            sys.stderr.write(msg)
-            sys.stderr.flush()
-
-    target = read_network(args.target)
-    rnd, layout = construction_network(target, args.width, seed=args.seed, dist=args.dist)
-    if args.random is not None:
-        rnd = read_network(args.random)
-        if rnd.sizes[0] != target.sizes[0]:
-            raise InputError(f"the target has {target.sizes[0]} inputs but the random network "
-                             f"{args.random} has {rnd.sizes[0]}: they must take the same input")
-    log(f"slth prune: target {target.sizes}, random {rnd.sizes} ({rnd.n_params} parameters), "
-        f"{args.construction}\n")
-    start = time.perf_counter()
     report: dict[str, Any]
     if args.construction == "subset-sum":
         res = subset_sum_construction(
@@ -169,6 +179,42 @@ def run(args: argparse.Namespace) -> int:
         report.update(random_params=rnd.n_params, target_params=target.n_params,
                       kept_ratio=mask.kept / rnd.n_params,
                       kept_vs_target=mask.kept / target.n_params)
+    return report, mask
+
+
+def run(args: argparse.Namespace) -> int:
+    from solvers import graph
+
+    _check_args(args)
+    box = _box(args.box)
+    quiet = args.json
+
+    def log(msg: str) -> None:
+        if not quiet:
+            sys.stderr.write(msg)
+            sys.stderr.flush()
+
+    target = read_network(args.target)
+    if args.construction == "subset-sum":  # a per-weight problem holds up to width values
+        check_subset_memory(args.width, what=f"a per-weight subset-sum problem of up to "
+                            f"{args.width} values", fix="use a smaller --width")
+    if args.random is None:
+        check_memory(network_bytes(construction_params(target.sizes, target.biases, args.width)),
+                     f"the random network of width {args.width}", "use a smaller --width")
+    rnd, layout = construction_network(target, args.width, seed=args.seed, dist=args.dist)
+    if args.random is not None:
+        rnd = read_network(args.random)
+        if rnd.sizes[0] != target.sizes[0]:
+            raise InputError(f"the target has {target.sizes[0]} inputs but the random network "
+                             f"{args.random} has {rnd.sizes[0]}: they must take the same input")
+    log(f"slth prune: target {target.sizes}, random {rnd.sizes} ({rnd.n_params} parameters), "
+        f"{args.construction}\n")
+    start = time.perf_counter()
+    try:
+        report, mask = _prune(args, target, rnd, layout, box, log)
+    except OverflowError:
+        raise InputError(f"the weights of {args.target} are too large: the error bound "
+                         "overflows double arithmetic") from None
     small = rnd.n_params <= GRAPH_MAX_PARAMS
     G = graph.to_digraph(rnd, mask, layout if args.random is None else None) if small else None
     report.update(target=str(args.target), width=args.width, seed=args.seed, dist=args.dist,

@@ -173,6 +173,9 @@ def read_jsonl(path: str | Path, *, strict: bool) -> Iterator[tuple[int, Any]]:
 
 def truth_instance(record: dict[str, Any]) -> RSSInstance | MRSSInstance | MaskProblem:
     """The instance of a truth record (vectors make it d-dimensional; networks a mask problem)."""
+    if not isinstance(record, dict):
+        raise InputError(f"a truth record is a JSON {type(record).__name__}: expected an object "
+                         "with an 'instance'")
     inst = record.get("instance")
     if not isinstance(inst, dict):
         raise InputError("truth record has no 'instance' object")

@@ -22,6 +22,7 @@ import sys
 
 from solvers.files import read_data_file
 from solvers.instances import RSSInstance
+from solvers.memory import check_subset_memory
 from solvers.numbers import InputError, to_fraction
 from solvers.results import Solution
 from solvers.rss import METHODS, solve_instance, sparsest_subset
@@ -69,12 +70,14 @@ def run(args: argparse.Namespace) -> int:
         from solvers import mrss
 
         inst = mrss.MRSSInstance.from_json(data)
+        check_subset_memory(inst.n, inst.d, "auto" if args.eps is not None else args.method)
         if args.eps is not None:
             sol = mrss.sparsest_mrss(inst.vectors, inst.target, args.eps, norm=inst.norm)
         else:
             sol = mrss.solve_mrss_instance(inst, method=args.method, time_limit=args.time_limit)
     else:
         inst = RSSInstance.from_json(data)
+        check_subset_memory(inst.n, 1, "mitm" if args.eps is not None else args.method)
         if args.eps is not None:
             sol = sparsest_subset(inst.values, inst.target, args.eps)
         else:
