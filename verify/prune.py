@@ -30,10 +30,10 @@ from solvers.networks import (
     Network,
     NetworkMask,
     construction_network,
-    read_network,
     write_network,
 )
 from solvers.numbers import InputError, to_fraction
+from solvers.torch_io import read_network_file, write_masks_safetensors, write_safetensors
 
 __all__ = ["register", "run", "honest_verdict"]
 
@@ -46,7 +46,8 @@ GRAPH_MAX_PARAMS = 200_000
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("prune", help="prune a random network into a target network",
                        description=__doc__.splitlines()[0])
-    p.add_argument("target", metavar="TARGET", help="target network (.json, .toml or .npz)")
+    p.add_argument("target", metavar="TARGET",
+                   help="target network (.json, .toml, .npz, or PyTorch .safetensors / .onnx)")
     p.add_argument("--width", type=int, required=True, metavar="N",
                    help="neurons per block of the construction (per input, per target layer)")
     p.add_argument("--construction", choices=CONSTRUCTIONS, default="subset-sum",
@@ -71,6 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="optimal only: seconds for the MIP loop")
     p.add_argument("-o", "--outdir", required=True, metavar="OUTDIR")
     p.add_argument("--npz", action="store_true", help="write the networks as .npz")
+    p.add_argument("--safetensors", action="store_true",
+                   help="also write random/pruned.safetensors and mask.safetensors (the "
+                        "torch.nn.utils.prune convention: NAME.weight_orig, NAME.weight_mask)")
     p.add_argument("--no-png", action="store_true", help="skip network.png")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
@@ -194,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(msg)
             sys.stderr.flush()
 
-    target = read_network(args.target)
+    target = read_network_file(args.target)
     if args.construction == "subset-sum":  # a per-weight problem holds up to width values
         check_subset_memory(args.width, what=f"a per-weight subset-sum problem of up to "
                             f"{args.width} values", fix="use a smaller --width")
@@ -203,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
                      f"the random network of width {args.width}", "use a smaller --width")
     rnd, layout = construction_network(target, args.width, seed=args.seed, dist=args.dist)
     if args.random is not None:
-        rnd = read_network(args.random)
+        rnd = read_network_file(args.random)
         if rnd.sizes[0] != target.sizes[0]:
             raise InputError(f"the target has {target.sizes[0]} inputs but the random network "
                              f"{args.random} has {rnd.sizes[0]}: they must take the same input")
@@ -239,6 +243,10 @@ def run(args: argparse.Namespace) -> int:
         write_network(rnd, out / "random.json")
         write_network(rnd.masked(mask), out / "pruned.json")
         (out / "mask.json").write_text(json.dumps(mask.to_json(), separators=(",", ":")) + "\n")
+    if args.safetensors:
+        write_safetensors(rnd, out / "random.safetensors")
+        write_safetensors(rnd.masked(mask), out / "pruned.safetensors")
+        write_masks_safetensors(rnd, mask, out / "mask.safetensors")
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     if not args.no_png:
         if small:
