@@ -208,7 +208,7 @@ def plot_coverage(summary: dict[str, Any], dist: str, out_dir: Path) -> list[Pat
 
     s = summary[dist]
     paths = []
-    fig = Figure(figsize=(7, 4.5))
+    fig = Figure(figsize=(9, 4.5))
     ax = fig.add_subplot()
     for k, e in enumerate(s["per_eps"]):
         rows = [r for r in s["rows"] if r["eps"] == e]
@@ -228,9 +228,9 @@ def plot_coverage(summary: dict[str, Any], dist: str, out_dir: Path) -> list[Pat
     ax.set(xlabel="n", ylabel="P[covered]", title=title, ylim=(-0.02, 1.02))
     integer_axis(ax.xaxis)
     ax.title.set_fontsize(8)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     paths.append(out_dir / f"p_covered_{dist}.png")
-    fig.savefig(paths[-1], dpi=120)
+    fig.savefig(paths[-1], dpi=120, bbox_inches="tight")
 
     fig = Figure(figsize=(6, 4.5))
     ax = fig.add_subplot()
