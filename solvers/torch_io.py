@@ -15,7 +15,7 @@ writes without pickles, and writes results that load straight back:
 - :func:`write_safetensors`: a network's weights and biases under the layer names.
 - :func:`write_masks_safetensors`: a pruning in the ``torch.nn.utils.prune`` convention:
   ``NAME.weight_orig`` (the random weights) and the 0/1 buffer ``NAME.weight_mask``, the same
-  for biases where the mask prunes them. After ``prune.identity(layer, "weight")`` (and
+  for biases (``bias_orig``, ``bias_mask``). After ``prune.identity(layer, "weight")`` (and
   ``"bias"``) on each Linear, ``model.load_state_dict(safetensors.torch.load_file(path))``
   loads it, and ``layer.weight`` is the pruned weight.
 
@@ -266,21 +266,19 @@ def write_safetensors(net: Network, path: str | Path, names: Sequence[str] | Non
 def write_masks_safetensors(net: Network, mask: NetworkMask, path: str | Path,
                             names: Sequence[str] | None = None) -> None:
     """Write a pruning as ``torch.nn.utils.prune`` keeps it: ``NAME.weight_orig`` and the 0/1
-    buffer ``NAME.weight_mask`` (float32) per layer; biases the mask prunes as ``bias_orig`` and
-    ``bias_mask``, the others as ``bias``."""
+    buffer ``NAME.weight_mask`` (float32) per layer, and ``NAME.bias_orig``, ``NAME.bias_mask``
+    for a layer with biases (after ``prune.identity`` on ``weight`` and ``bias`` of every Linear,
+    ``load_state_dict`` takes the file as it is)."""
     names = _names(net, names)
     tensors: dict[str, np.ndarray] = {}
     for L, name in enumerate(names):
         tensors[f"{name}.weight_orig"] = np.asarray(net.weights[L], dtype=np.float64)
         tensors[f"{name}.weight_mask"] = np.asarray(mask.weights[L], dtype=np.float32)
         b, mb = net.biases[L], mask.biases[L]
-        if b is None:
-            continue
-        if mb is None or np.all(mb):
-            tensors[f"{name}.bias"] = np.asarray(b, dtype=np.float64)
-        else:
+        if b is not None:  # prune.identity(layer, "bias") expects bias_orig and bias_mask
             tensors[f"{name}.bias_orig"] = np.asarray(b, dtype=np.float64)
-            tensors[f"{name}.bias_mask"] = np.asarray(mb, dtype=np.float32)
+            tensors[f"{name}.bias_mask"] = np.ones(b.shape, dtype=np.float32) if mb is None \
+                else np.asarray(mb, dtype=np.float32)
     _save(tensors, names, path)
 
 

@@ -146,7 +146,8 @@ def test_masks_in_torch_prune_convention_round_trip(tmp_path):
     write_masks_safetensors(net, mask, path)
     stored = safetensors_numpy.load_file(str(path))
     assert set(stored) == {"0.weight_orig", "0.weight_mask", "0.bias_orig", "0.bias_mask",
-                           "2.weight_orig", "2.weight_mask", "2.bias"}
+                           "2.weight_orig", "2.weight_mask", "2.bias_orig", "2.bias_mask"}
+    assert stored["2.bias_mask"].tolist() == [1.0, 1.0]
     assert stored["0.weight_mask"].dtype == np.float32
     assert stored["0.weight_mask"][1].sum() == 0 and stored["2.weight_mask"][0, 4] == 0
     back = read_masks_safetensors(path, net)

@@ -66,6 +66,11 @@ NOT_RUN = {
     "[[claim]]": "an excerpt of examples/claims.toml",
     "claim                            verdict": "output of `slth audit --seed-claims` (a minute)",
     "row                            status": "output of `slth bench prune` at Pensia scale",
+    "# in PyTorch": "needs PyTorch; tests/test_interop.py writes the same files without it",
+    "slth prune target.safetensors": "needs that PyTorch file; tests/test_interop.py runs "
+                                     "the same command on one it builds",
+    "from torch.nn.utils import prune": "needs PyTorch; tests/test_interop.py checks the "
+                                        "file's keys and round trip",
 }
 
 
