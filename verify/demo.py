@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 
 from solvers.numbers import InputError
 from solvers.rss import solve_rss, solve_rss_batch, sparsest_subset
+from verify.progress import COMPILE_NOTE, stage
 
 __all__ = ["register", "run", "SECTIONS"]
 
@@ -228,6 +228,15 @@ def section_audit(out: Path, seed: int) -> dict:
     return {"markdown": md, "summary": summary(results)}
 
 
+#: What each section does, for the progress lines.
+SECTION_TITLES = {
+    "rss": "one instance solved with its proof, the optimum against n",
+    "coverage": "is [-1, 1] covered, the probability against n",
+    "mrss": "a d-dimensional instance and the second-moment bound",
+    "prune": "a random network pruned into a target",
+    "audit": "the slides' claims audited",
+}
+
 SECTIONS: list[tuple[str, Callable[[Path, int], dict]]] = [
     ("rss", section_rss),
     ("coverage", section_coverage),
@@ -245,9 +254,10 @@ def run(args: argparse.Namespace) -> int:
     lines = ["# SLTH toolkit demo", "",
              "Every number below was computed by this run, exactly, with the proof named.", ""]
     summaries = {}
-    for name, section in SECTIONS:
-        if not args.json:
-            sys.stderr.write(f"slth demo: {name} ...\n")
+    stage(f"slth demo: {COMPILE_NOTE} ...", enabled=not args.json)
+    for i, (name, section) in enumerate(SECTIONS):
+        stage(f"slth demo [{i + 1}/{len(SECTIONS)}] {name}: {SECTION_TITLES[name]} ...",
+              enabled=not args.json)
         t0 = time.perf_counter()
         res = section(out, args.seed)
         lines += res["markdown"]

@@ -34,6 +34,7 @@ from solvers.networks import (
 )
 from solvers.numbers import InputError, to_fraction
 from solvers.torch_io import read_network_file, write_masks_safetensors, write_safetensors
+from verify.progress import ProgressBar
 
 __all__ = ["register", "run", "honest_verdict"]
 
@@ -167,10 +168,10 @@ def _prune(args: argparse.Namespace, target: Network, rnd: Network,
     quiet = args.json
     report: dict[str, Any]
     if args.construction == "subset-sum":
-        res = subset_sum_construction(
-            target, rnd, layout, eps=args.eps, box=box,
-            progress=None if quiet else lambda f: log(f"\r  per-weight problems: {f:6.1%}"))
-        log("\r  per-weight problems: done   \n")
+        bar = ProgressBar("  per-weight problems", enabled=not quiet)
+        res = subset_sum_construction(target, rnd, layout, eps=args.eps, box=box, progress=bar)
+        bar(1.0)
+        bar.close()
         mask = res.mask
         report = honest_verdict(res.to_json())
     else:

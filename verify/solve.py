@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from solvers.files import read_data_file
 from solvers.instances import RSSInstance
@@ -26,6 +25,7 @@ from solvers.memory import check_subset_memory
 from solvers.numbers import InputError, to_fraction
 from solvers.results import Solution
 from solvers.rss import METHODS, solve_instance, sparsest_subset
+from verify.progress import ProgressBar
 
 __all__ = ["register", "run", "print_solution"]
 
@@ -81,8 +81,10 @@ def run(args: argparse.Namespace) -> int:
         if args.eps is not None:
             sol = sparsest_subset(inst.values, inst.target, args.eps)
         else:
+            bar = ProgressBar("  searching", enabled=not args.json)
             sol = solve_instance(inst, method=args.method, time_limit=args.time_limit,
-                                 progress=_progress if sys.stderr.isatty() else None)
+                                 progress=bar)
+            bar.close()
     if args.json:
         out = sol.to_json()
         out["instance"] = inst.to_json()
@@ -92,10 +94,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_solution(sol)
     return 0
-
-
-def _progress(frac: float) -> None:
-    sys.stderr.write(f"\r  searching: {100 * frac:5.1f}%")
-    if frac >= 1:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
