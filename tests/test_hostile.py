@@ -65,8 +65,11 @@ def slth(*argv: str, cwd: Path | None = None) -> tuple[int, str, str]:
 def assert_refused(rc: int, err: str, *, codes: tuple[int, ...] = (2,)) -> None:
     assert "Traceback" not in err, err
     assert rc in codes, f"exit {rc}: {err}"
-    lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith(("\r", "  "))]
-    assert len(lines) == 1, f"expected one line on stderr, got: {err!r}"
+    # one line says what is wrong, last; before it only progress of work already started
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ": error: " in ln or ": undecided: " in ln]
+    assert len(errors) == 1 and lines[-1] == errors[0], f"expected one error line: {err!r}"
+    assert all(ln.startswith(("slth prune: target", "  ")) for ln in lines[:-1]), err
     assert "internal error" not in err, err
 
 

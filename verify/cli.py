@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
+import math
 import os
 import sys
 import tomllib
@@ -19,7 +20,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from solvers.numbers import InputError, check_seed, check_time_limit
+from solvers.numbers import MAX_TIME_LIMIT, InputError, check_seed
 from verify.parser import EXIT_BAD_INPUT, SlthParser
 
 __all__ = ["main", "build_parser", "version", "check_common", "SlthParser", "EXIT_BAD_INPUT",
@@ -70,8 +71,10 @@ def check_common(args: argparse.Namespace) -> None:
     """Options many commands share, checked once for all: ``--seed``, ``--time-limit``."""
     if getattr(args, "seed", None) is not None:
         check_seed(args.seed, "--seed")
-    if getattr(args, "time_limit", None) is not None:
-        check_time_limit(args.time_limit)
+    limit = getattr(args, "time_limit", None)
+    if isinstance(limit, float) and not (math.isfinite(limit) and 0 <= limit <= MAX_TIME_LIMIT):
+        raise InputError(f"--time-limit is {limit:g}: expected seconds between 0 and "
+                         f"{MAX_TIME_LIMIT} (a week; omit it for no limit)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
