@@ -14,7 +14,7 @@ safetensors_numpy = pytest.importorskip("safetensors.numpy")
 
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from solvers.networks import NetworkMask, random_network  # noqa: E402
+from solvers.networks import Network, NetworkMask, random_network  # noqa: E402
 from solvers.numbers import InputError  # noqa: E402
 from solvers.piecewise_linear import exact_forward, exact_parameters  # noqa: E402
 from solvers.torch_io import (  # noqa: E402
@@ -185,3 +185,24 @@ def test_cli_prune_check_and_files(tmp_path, capsys):
     assert main(["check", str(conj), "--time-limit", "60"]) == 1  # eps 1e6: refuted
     assert "REFUTED" in capsys.readouterr().out
     assert read_network_file(target).sizes == (2, 2, 1)
+
+
+def test_score_reads_a_mask_from_safetensors(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["truth", "network-masks", "--n", "2", "--count", "1", "--seed", "0",
+                 "-o", "truth.jsonl", "--workers", "1"]) == 0
+    record = json.loads((tmp_path / "truth.jsonl").read_text().splitlines()[0])
+    random = Network.from_json(record["instance"]["random"])
+    best = NetworkMask.from_json(record["solution"]["mask"])
+    write_masks_safetensors(random, best, tmp_path / "best.safetensors")
+    write_masks_safetensors(random, NetworkMask.full(random), tmp_path / "full.safetensors")
+    verdicts = []
+    for name in ("best.safetensors", "full.safetensors"):
+        answer = {"index": 0, "instance_hash": record["instance_hash"], "mask": name}
+        (tmp_path / "answers.jsonl").write_text(json.dumps(answer) + "\n")
+        capsys.readouterr()
+        assert main(["score", "truth.jsonl", "answers.jsonl", "--json"]) == 0
+        verdicts.append(json.loads(capsys.readouterr().out)["rows"][0]["verdict"])
+    # the optimal mask read back from PyTorch's convention scores optimal; keeping every
+    # parameter is a valid mask, scored against the optimum (optimal only if it ties)
+    assert verdicts[0] == "optimal" and verdicts[1] in ("optimal", "suboptimal")

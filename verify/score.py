@@ -38,6 +38,7 @@ from solvers.files import check_file_size
 from solvers.heuristics import HEURISTICS, edge_popup, solve_heuristic
 from solvers.instances import MaskProblem, MRSSInstance, RSSInstance
 from solvers.numbers import InputError, fraction_str, parse_fraction_str
+from solvers.torch_io import read_masks_safetensors
 
 __all__ = [
     "InstanceScore",
@@ -198,7 +199,10 @@ def _truth_optimum(record: Any, where: str) -> Fraction:
 
 def _score_mask(index: int, prob: MaskProblem, optimum: Fraction, answer: dict) -> InstanceScore:
     try:
-        mask = prob.mask_from_json(answer.get("mask"))
+        data = answer.get("mask")
+        if isinstance(data, str):  # a PyTorch file: NAME.weight_mask buffers
+            data = read_masks_safetensors(data, prob.random).to_json()
+        mask = prob.mask_from_json(data)
     except InputError as exc:
         return InstanceScore(index, "invalid", optimum, note=f"mask: {exc}")
     err = prob.error(mask)
