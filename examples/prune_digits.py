@@ -16,12 +16,21 @@ Needs scikit-learn.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPClassifier
+
+try:
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPClassifier
+except ImportError:
+    if __name__ == "__main__":
+        sys.stderr.write('prune_digits.py needs scikit-learn: pip install -e ".[examples]" '
+                         "(or pip install scikit-learn)\n")
+        sys.exit(2)
+    raise
 
 from solvers.construction import subset_sum_construction
 from solvers.networks import Network, construction_network

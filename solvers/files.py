@@ -83,3 +83,5 @@ def read_data_file(path: str | Path, limit: int = MAX_FILE_BYTES) -> Any:
         raise InputError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
     except RecursionError:
         raise InputError(f"{path} nests too deeply to be an instance") from None
+    except ValueError as exc:  # an integer literal beyond Python's int-to-str digit limit
+        raise InputError(f"{path} holds a number that is too long: {exc}".split(";")[0]) from None

@@ -48,6 +48,7 @@ __all__ = [
     "read_graphml",
     "to_dot",
     "draw_network",
+    "draw_pruning_comparison",
     "draw_sparsity",
 ]
 
@@ -265,10 +266,70 @@ def to_dot(G: nx.DiGraph) -> str:
     return "\n".join(lines)
 
 
+def _layered_positions(G: nx.DiGraph) -> dict[Node, tuple[float, float]]:
+    """Each layer a column spread over the full height: a 2-neuron layer next to an 80-neuron
+    one stays readable (networkx's multipartite layout bunches small layers in the middle)."""
+    sizes = _sizes(G)
+    return {(layer, index): (float(layer), 1.0 - (index + 0.5) / sizes[layer])
+            for (layer, index) in G.nodes}
+
+
+def _sizes(G: nx.DiGraph) -> list[int]:
+    """The widths (d_0, ..., d_l) of the network a graph holds."""
+    return [int(x) for x in str(G.graph["sizes"]).split(",")]
+
+
+def _legend_handles() -> list[Any]:
+    from matplotlib.lines import Line2D
+
+    return [
+        Line2D([], [], color="tab:blue", lw=2, label="kept edge, weight > 0"),
+        Line2D([], [], color="tab:red", lw=2, label="kept edge, weight < 0"),
+        Line2D([], [], color="0.3", lw=0.6, label="thin: small |weight|"),
+        Line2D([], [], color="0.3", lw=2.6, label="thick: |weight| >= 1"),
+        Line2D([], [], color="0.85", lw=1, label="pruned edge"),
+        Line2D([], [], ls="", marker="o", color="black", label="kept neuron"),
+        Line2D([], [], ls="", marker="o", color="0.8", label="pruned neuron"),
+        Line2D([], [], ls="", marker="o", color="tab:orange", label="dead neuron (no path)"),
+    ]
+
+
+def _draw_on(ax: Any, G: nx.DiGraph, title: str) -> None:
+    """One network with its mask on ``ax``: edges by sign and size, neurons by state, layers."""
+    pos = _layered_positions(G)
+    kept = [(u, v) for u, v, d in G.edges(data=True) if d["kept"]]
+    pruned = [(u, v) for u, v, d in G.edges(data=True) if not d["kept"]]
+    dense = G.number_of_edges() > 400  # thin, light lines keep a dense layer from smearing
+    nx.draw_networkx_edges(G, pos, edgelist=pruned, edge_color="0.85",
+                           width=0.15 if dense else 0.4, alpha=0.5 if dense else 1.0, ax=ax,
+                           arrows=False)
+    colors = ["tab:red" if G.edges[e]["weight"] < 0 else "tab:blue" for e in kept]
+    scale = 1.2 if dense else 2.0
+    widths = [0.4 + scale * min(abs(G.edges[e]["weight"]), 1.0) for e in kept]
+    nx.draw_networkx_edges(G, pos, edgelist=kept, edge_color=colors, width=widths, ax=ax,
+                           arrows=False, alpha=0.85)
+    dead, alive = dead_neurons(G), kept_neurons(G)
+    last = _last_layer(G)
+    node_colors = ["tab:orange" if n in dead else "black"
+                   if n in alive or G.nodes[n]["layer"] in (0, last) else "0.8" for n in G.nodes]
+    sizes = _sizes(G)
+    biggest = max(sizes)
+    size = max(3.0, min(60.0, 1500.0 / max(biggest, 1)))
+    nx.draw_networkx_nodes(G, pos, node_size=size, node_color=node_colors, ax=ax)
+    for layer, n in enumerate(sizes):
+        name = "input" if layer == 0 else "output" if layer == len(sizes) - 1 else \
+            f"hidden {layer}"
+        ax.text(layer, -0.04, f"{name}\n({n})", ha="center", va="top", fontsize=8)
+    ax.set_ylim(-0.14, 1.02)
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=10)
+
+
 def draw_network(G: nx.DiGraph, path: str | Path, *, max_edges: int = 3000,
                  title: str = "") -> None:
-    """PNG drawing: layered layout, kept edges coloured by sign (blue +, red -), pruned edges
-    faint grey; neurons black (kept), light grey (pruned), orange (dead).
+    """PNG drawing with a legend: each layer a labelled column, kept edges coloured by sign
+    (blue +, red -) and as wide as |weight|, pruned edges light grey; neurons black (kept),
+    grey (pruned), orange (dead).
 
     Above ``max_edges`` edges a drawing is unreadable: a per-layer sparsity chart is drawn.
     """
@@ -280,26 +341,32 @@ def draw_network(G: nx.DiGraph, path: str | Path, *, max_edges: int = 3000,
     if G.number_of_edges() > max_edges:
         draw_sparsity(layer_sparsity(G), path, title=title)
         return
-    fig, ax = plt.subplots(figsize=(10, 6))
-    pos = nx.multipartite_layout(G, subset_key="layer")
-    kept = [(u, v) for u, v, d in G.edges(data=True) if d["kept"]]
-    pruned = [(u, v) for u, v, d in G.edges(data=True) if not d["kept"]]
-    colors = ["tab:red" if G.edges[e]["weight"] < 0 else "tab:blue" for e in kept]
-    widths = [0.5 + 2 * min(abs(G.edges[e]["weight"]), 1.0) for e in kept]
-    nx.draw_networkx_edges(G, pos, edgelist=pruned, edge_color="0.9", width=0.3, ax=ax,
-                           arrows=False)
-    nx.draw_networkx_edges(G, pos, edgelist=kept, edge_color=colors, width=widths, ax=ax,
-                           arrows=False)
-    dead, alive = dead_neurons(G), kept_neurons(G)
-    last = _last_layer(G)
-    node_colors = ["tab:orange" if n in dead else "black"
-                   if n in alive or G.nodes[n]["layer"] in (0, last) else "0.85" for n in G.nodes]
-    size = max(4.0, min(60.0, 3000.0 / max(G.number_of_nodes(), 1)))
-    nx.draw_networkx_nodes(G, pos, node_size=size, node_color=node_colors, ax=ax)
-    ax.set_axis_off()
-    ax.set_title(title or f"{pruning_kind(G)} pruning, sizes {G.graph.get('sizes', '')}")
-    fig.tight_layout()
-    fig.savefig(str(path), dpi=100)
+    fig, ax = plt.subplots(figsize=(11, 6))
+    _draw_on(ax, G, title or f"{pruning_kind(G)} pruning of a random network "
+                              f"{tuple(_sizes(G))}")
+    fig.legend(handles=_legend_handles(), loc="center right", fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0, 0.8, 1))
+    fig.savefig(str(path), dpi=110)
+    plt.close(fig)
+
+
+def draw_pruning_comparison(panels: list[tuple[nx.DiGraph, str]], path: str | Path, *,
+                            title: str = "") -> None:
+    """Networks with their masks side by side (e.g. one random network pruned structured and
+    unstructured), one panel each with its caption, and one legend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels) + 2.5, 5.5))
+    for ax, (G, caption) in zip(np.atleast_1d(axes), panels, strict=True):
+        _draw_on(ax, G, caption)
+    fig.legend(handles=_legend_handles(), loc="center right", fontsize=8, frameon=False)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 1 - 2.3 / (5.5 * len(panels) + 2.5), 1))
+    fig.savefig(str(path), dpi=110)
     plt.close(fig)
 
 

@@ -25,6 +25,7 @@ solvers.numbers.InputError: layers[2].weight has 3 columns but layers[1] has 2 o
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -473,6 +474,8 @@ def read_network(path: str | Path) -> Network:
     if p.suffix.lower() != ".npz":
         return Network.from_json(read_data_file(p))
     check_file_size(p)  # a FIFO or device would block np.load, a huge file exhaust memory
+    if p.is_file() and not zipfile.is_zipfile(p):
+        raise InputError(f"cannot read {path} as .npz: it is not a zip archive of arrays")
     try:
         with np.load(p, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}

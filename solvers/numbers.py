@@ -36,6 +36,8 @@ __all__ = [
     "to_fraction",
     "to_fractions",
     "fraction_str",
+    "nearest_float",
+    "MAX_TIME_LIMIT",
     "parse_fraction_str",
     "common_scale",
     "scale_to_int",
@@ -56,7 +58,7 @@ INT64_SAFE = 2**62
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _RATIO = re.compile(r"[+-]?\d+\s*/\s*[+-]?\d+")
 _MAX_STR = 4096
-_MAX_EXP = 100_000
+_MAX_EXP = 4000  # 10^4000 still prints within Python's 4300-digit int-to-str limit
 
 
 class InputError(ValueError):
@@ -129,6 +131,18 @@ def fraction_str(x: Fraction) -> str:
     return str(Fraction(x))
 
 
+def nearest_float(x: Fraction) -> float:
+    """The double nearest to x for display, +-inf beyond the doubles (exact values stay exact).
+
+    >>> nearest_float(Fraction(1, 3)), nearest_float(Fraction(10**400))
+    (0.3333333333333333, inf)
+    """
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
 def common_scale(xs: Iterable[Fraction]) -> int:
     """The least common multiple of the denominators: the smallest S with S*x integral for all x."""
     s = 1
@@ -151,6 +165,10 @@ def scale_to_int(xs: Sequence[Fraction], scale: int) -> list[int]:
 # --- validators shared by every solver and command: one wording per parameter -----------------
 
 
+#: The longest time limit accepted: a week (the OS timers that enforce it overflow far beyond).
+MAX_TIME_LIMIT = 7 * 24 * 3600
+
+
 def check_time_limit(time_limit: object, name: str = "time_limit") -> float | None:
     """None, or a finite number of seconds >= 0 (every solver's ``time_limit``).
 
@@ -164,8 +182,9 @@ def check_time_limit(time_limit: object, name: str = "time_limit") -> float | No
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float, np.integer,
                                                                    np.floating)):
         raise InputError(f"{name} is {time_limit!r}: expected a number of seconds >= 0")
-    if not math.isfinite(time_limit) or time_limit < 0:
-        raise InputError(f"{name} is {time_limit}: expected a finite number of seconds >= 0")
+    if not math.isfinite(time_limit) or not 0 <= time_limit <= MAX_TIME_LIMIT:
+        raise InputError(f"{name} is {time_limit}: expected seconds between 0 and "
+                         f"{MAX_TIME_LIMIT} (a week; omit it for no limit)")
     return float(time_limit)
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from solvers.numbers import fraction_str, parse_fraction_str
+from solvers.numbers import fraction_str, nearest_float, parse_fraction_str
 
 __all__ = ["Solution", "STATUSES"]
 
@@ -73,7 +73,7 @@ class Solution:
     @property
     def error_float(self) -> float | None:
         """The exact error rounded to the nearest double (for plots and tables only)."""
-        return None if self.error is None else float(self.error)
+        return None if self.error is None else nearest_float(self.error)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form: exact numbers as "p/q" strings, floats beside them for reading."""

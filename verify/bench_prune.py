@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from solvers.numbers import InputError
+from solvers.numbers import InputError, check_eps
 
 __all__ = ["add_arguments", "run"]
 
@@ -161,8 +161,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--sizes is {args.sizes!r}: expected at least two widths >= 1")
     if args.width < 1:
         raise InputError(f"--width is {args.width}: expected an integer >= 1")
-    if args.time_limit <= 0 or args.mip_sample < 0 or not args.bracket_time >= 0:
+    if not args.time_limit > 0 or args.mip_sample < 0 or not args.bracket_time >= 0:
         raise InputError("--time-limit must be > 0, --mip-sample and --bracket-time >= 0")
+    for e in args.eps:  # checked here: a bad eps inside the child would cost a whole bench
+        if e.lower() != "none":
+            check_eps(e, name="--eps")
     try:
         widths = [int(w) for w in args.bracket_widths.split(",") if w.strip()]
     except ValueError:

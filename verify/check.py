@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,7 @@ from solvers.files import read_data_file
 from solvers.heuristics import greedy_instance, karmarkar_karp_instance
 from solvers.instances import MaskProblem, MRSSInstance, RSSInstance, subset_problem_from_json
 from solvers.masks import MASK_ENUMERATION_MAX_BITS, enumerate_masks
+from solvers.memory import check_subset_memory
 from solvers.networks import NetworkMask
 from solvers.numbers import (
     InputError,
@@ -59,6 +61,7 @@ from solvers.numbers import (
 )
 from solvers.results import Solution
 from solvers.rss import MITM_MAX_N, solve_instance
+from solvers.torch_io import read_network_file
 from verify.terminal import printable
 
 __all__ = [
@@ -232,6 +235,7 @@ def check_no_subset_within(inst: RSSInstance | MRSSInstance, eps: object, *,
         def solve() -> Solution:
             return mrss.solve_instance(inst, time_limit=limit)
 
+    check_subset_memory(inst.n, getattr(inst, "d", 1))
     sol = _within_time(solve, limit, _GRACE if native else 0.0)
     if sol is None:
         return Verdict("no-subset-within", "undecided", e,
@@ -484,8 +488,22 @@ def print_verdict(v: Verdict) -> None:
         print(printable(f"{key:<12} {val}"))
 
 
+def network_files_inline(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """A ``no-mask-within`` conjecture whose ``target`` or ``random`` name a network file
+    (``.json``, ``.npz``, ``.safetensors``, ``.onnx``; relative to the conjecture's folder) with
+    the networks read in."""
+    out = dict(data)
+    for key in ("target", "random"):
+        if isinstance(out.get(key), str):
+            out[key] = read_network_file(folder / out[key]).to_json()
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
-    verdict = check_conjecture(read_data_file(args.conjecture), time_limit=args.time_limit)
+    data = read_data_file(args.conjecture)
+    if isinstance(data, dict) and data.get("conjecture") == "no-mask-within":
+        data = network_files_inline(data, Path(args.conjecture).parent)
+    verdict = check_conjecture(data, time_limit=args.time_limit)
     if args.json:
         print(json.dumps(verdict.to_json(), indent=2))
     else:

@@ -47,7 +47,8 @@ from solvers.coverage import (
     lueker_process,
 )
 from solvers.files import read_data_file
-from solvers.numbers import InputError, fraction_str, to_fractions
+from solvers.memory import max_intervals_for_memory
+from solvers.numbers import InputError, fraction_str, nearest_float, to_fractions
 
 __all__ = ["register", "run_cover", "run_lueker", "read_values"]
 
@@ -111,7 +112,7 @@ def read_values(path: str) -> tuple[list[Fraction], dict[str, Any]]:
 
 
 def _show(x: Fraction | None) -> str:
-    return "-" if x is None else f"{fraction_str(x)}  ({float(x):.6g})"
+    return "-" if x is None else f"{fraction_str(x)}  ({nearest_float(x):.6g})"
 
 
 def run_cover(args: argparse.Namespace) -> int:
@@ -127,7 +128,7 @@ def _cover(args: argparse.Namespace) -> int:
     interval = args.interval or data.get("interval", (-1, 1))
     eps = args.eps if args.eps is not None else data.get("eps")
     if args.radius:
-        r = covering_radius(values, interval, order=args.order, max_intervals=args.max_intervals)
+        r = covering_radius(values, interval, order=args.order, max_intervals=max_intervals_for_memory(args.max_intervals))
         out = {"covered": None, "witness": fraction_str(r.point),
                "distance": fraction_str(r.radius), "radius": fraction_str(r.radius),
                **{k: v for k, v in r.to_json().items() if k not in ("radius", "point")}}
@@ -140,7 +141,7 @@ def _cover(args: argparse.Namespace) -> int:
     else:
         if eps is None:
             raise InputError("give --eps E (the tolerance) or --radius")
-        c = is_covered(values, eps, interval, order=args.order, max_intervals=args.max_intervals)
+        c = is_covered(values, eps, interval, order=args.order, max_intervals=max_intervals_for_memory(args.max_intervals))
         out = {**c.to_json(), "radius": None}
         rows = [("covered", "yes" if c.covered else "no"), ("eps", _show(c.eps))]
         if not c.covered:
@@ -190,10 +191,10 @@ def run_lueker(args: argparse.Namespace) -> int:
         print(f"{'t':>3} {'X_t':>10} {'v_t':>10} {'true':>10} {'E[v_t+1|.]':>11} "
               f"{'bound':>10} {'slack':>10}")
         for t in range(len(tr.v)):
-            x = "" if t == 0 else f"{float(tr.values[t - 1]):10.6f}"
-            print(f"{t:3d} {x:>10} {float(tr.v[t]):10.6f} {float(tr.covered[t]):10.6f} "
-                  f"{float(tr.expected[t]):11.6f} {float(tr.bound(t)):10.6f} "
-                  f"{float(tr.slack(t)):10.6f}")
+            x = "" if t == 0 else f"{nearest_float(tr.values[t - 1]):10.6f}"
+            print(f"{t:3d} {x:>10} {nearest_float(tr.v[t]):10.6f} {nearest_float(tr.covered[t]):10.6f} "
+                  f"{nearest_float(tr.expected[t]):11.6f} {nearest_float(tr.bound(t)):10.6f} "
+                  f"{nearest_float(tr.slack(t)):10.6f}")
     if not args.no_plot:
         _plot_lueker(tr, Path(args.plot))
         if not args.json:
@@ -207,13 +208,13 @@ def _plot_lueker(tr: Any, path: Path) -> None:
     ts = list(range(len(tr.v)))
     fig = Figure(figsize=(6.5, 4.2))
     ax = fig.add_subplot()
-    ax.plot(ts, [float(v) for v in tr.covered], "s-", ms=3, label="true covered fraction")
-    ax.plot(ts, [float(v) for v in tr.v], "o-", ms=3, label="v_t (slides' process)")
-    ax.plot([t + 1 for t in ts], [float(e) for e in tr.expected], "x:",
+    ax.plot(ts, [nearest_float(v) for v in tr.covered], "s-", ms=3, label="true covered fraction")
+    ax.plot(ts, [nearest_float(v) for v in tr.v], "o-", ms=3, label="v_t (slides' process)")
+    ax.plot([t + 1 for t in ts], [nearest_float(e) for e in tr.expected], "x:",
             label="E[v_t | X_1..X_t-1]")
-    ax.plot([t + 1 for t in ts], [float(tr.bound(t)) for t in ts], "--", lw=1,
+    ax.plot([t + 1 for t in ts], [nearest_float(tr.bound(t)) for t in ts], "--", lw=1,
             label="v_t-1 (1 + (1 - v_t-1)/4)")
     ax.set(xlabel="t", ylabel="fraction of [-1, 1]", ylim=(0, 1.02),
-           title=f"Lueker process, eps = {float(tr.eps):g}, n = {len(tr.values)}")
+           title=f"Lueker process, eps = {nearest_float(tr.eps):g}, n = {len(tr.values)}")
     ax.legend(fontsize=8)
     fig.savefig(path, dpi=120)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Callable
 
@@ -16,8 +17,23 @@ __all__ = ["SlthParser", "add_kinds", "EXIT_BAD_INPUT"]
 EXIT_BAD_INPUT = 2
 
 
+#: What argparse takes for a negative number rather than an option: besides -3 and -.5 also the
+#: exact forms users type (-1/2, -1e-3) and lists (--box -1,1).
+NEGATIVE_NUMBER = re.compile(r"^-(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?(/\d+)?([,:].*)?$")
+
+
 class SlthParser(argparse.ArgumentParser):
-    """argparse with a one-line error and exit code 2."""
+    """argparse with a one-line error and exit code 2; ``-1/2`` and ``-1e-3`` are values.
+
+    >>> p = SlthParser(prog="x")
+    >>> _ = p.add_argument("--interval", nargs=2)
+    >>> p.parse_args(["--interval", "-1/2", "1/2"]).interval
+    ['-1/2', '1/2']
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._negative_number_matcher = NEGATIVE_NUMBER
 
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message}\n")

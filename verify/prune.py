@@ -19,15 +19,26 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from solvers.networks import DISTRIBUTIONS, construction_network, read_network, write_network
+from solvers.memory import check_memory, check_subset_memory, network_bytes
+from solvers.networks import (
+    DISTRIBUTIONS,
+    ConstructionLayout,
+    Network,
+    NetworkMask,
+    construction_network,
+    write_network,
+)
 from solvers.numbers import InputError, to_fraction
+from solvers.torch_io import read_network_file, write_masks_safetensors, write_safetensors
+from verify.progress import ProgressBar
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "honest_verdict"]
 
 CONSTRUCTIONS = ("subset-sum", "optimal")
 #: Above this many parameters the networkx analysis (pruning kind, dead neurons, the drawing of
@@ -38,7 +49,8 @@ GRAPH_MAX_PARAMS = 200_000
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("prune", help="prune a random network into a target network",
                        description=__doc__.splitlines()[0])
-    p.add_argument("target", metavar="TARGET", help="target network (.json, .toml or .npz)")
+    p.add_argument("target", metavar="TARGET",
+                   help="target network (.json, .toml, .npz, or PyTorch .safetensors / .onnx)")
     p.add_argument("--width", type=int, required=True, metavar="N",
                    help="neurons per block of the construction (per input, per target layer)")
     p.add_argument("--construction", choices=CONSTRUCTIONS, default="subset-sum",
@@ -67,6 +79,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="skip the error bracket (attained and certified sup error)")
     p.add_argument("-o", "--outdir", required=True, metavar="OUTDIR")
     p.add_argument("--npz", action="store_true", help="write the networks as .npz")
+    p.add_argument("--safetensors", action="store_true",
+                   help="also write random/pruned.safetensors and mask.safetensors (the "
+                        "torch.nn.utils.prune convention: NAME.weight_orig, NAME.weight_mask)")
     p.add_argument("--no-png", action="store_true", help="skip network.png")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
@@ -75,6 +90,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _box(text: str) -> tuple[float, float]:
     try:
         lo, hi = (float(to_fraction(v.strip(), "--box")) for v in text.split(","))
+    except OverflowError:
+        raise InputError(f"--box is {text!r}: beyond the largest double (~1.8e308)") from None
     except ValueError:
         raise InputError(f"--box is {text!r}: expected LO,HI like -1,1") from None
     if not lo < hi:
@@ -102,38 +119,70 @@ def _check_args(args: argparse.Namespace) -> None:
         raise InputError(f"--eps is {args.eps}: expected a number >= 0")
 
 
-def run(args: argparse.Namespace) -> int:
-    from solvers import graph
+def construction_params(sizes: tuple[int, ...], biases: tuple[object, ...], width: int) -> int:
+    """Parameters of the construction's random network, counted before it is drawn.
+
+    >>> construction_params((3, 4, 2), (1, None), 20)  # random (3, 80, 4, 80, 2)
+    1120
+    """
+    total = 0
+    for L, b in enumerate(biases):
+        d_in, d_out = sizes[L], sizes[L + 1]
+        hidden = width * (d_in + (b is not None))
+        total += hidden * (d_in + (b is not None) + d_out)
+    return total
+
+
+def honest_verdict(report: dict[str, Any]) -> dict[str, Any]:
+    """The construction's report with a status that claims only what happened.
+
+    With ``--eps``, every per-weight problem that has no subset within eps (``n_unreached``)
+    keeps its closest subset instead. Then the network is *not* pruned within eps, and a
+    status ``optimal`` would say it is: the status becomes ``infeasible`` (it is proven that
+    this random network has no per-weight pruning within eps) and ``warning`` says how many
+    weights missed eps and by how much.
+
+    Examples
+    --------
+    >>> r = honest_verdict({"status": "optimal", "eps": "1/100", "n_unreached": 4,
+    ...                     "n_problems": 36, "max_weight_error": "229/500",
+    ...                     "max_weight_error_float": 0.458})
+    >>> r["status"], r["eps_reached"]
+    ('infeasible', False)
+    >>> r["warning"]
+    '4 of 36 per-weight problems have no subset within eps = 1/100 (proven); worst weight error 0.458'
+    """
+    out = dict(report)
+    if out.get("eps") is None:
+        return out
+    missed = int(out.get("n_unreached", 0))
+    out["eps_reached"] = missed == 0
+    if missed:
+        proven = out["status"] == "optimal"
+        if proven:
+            out["status"] = "infeasible"
+        out["warning"] = (f"{missed} of {out['n_problems']} per-weight problems have no subset "
+                          f"within eps = {out['eps']}{' (proven)' if proven else ''}; worst "
+                          f"weight error {out['max_weight_error_float']:.3g}")
+    return out
+
+
+def _prune(args: argparse.Namespace, target: Network, rnd: Network,
+           layout: ConstructionLayout, box: tuple[float, float],
+           log: Callable[[str], None]) -> tuple[dict[str, Any], NetworkMask]:
+    """Run the chosen construction; its report (with an honest status) and its mask."""
     from solvers.construction import subset_sum_construction
     from solvers.pruning import optimal_mask
 
-    _check_args(args)
-    box = _box(args.box)
     quiet = args.json
-
-    def log(msg: str) -> None:
-        if not quiet:
-            sys.stderr.write(msg)
-            sys.stderr.flush()
-
-    target = read_network(args.target)
-    rnd, layout = construction_network(target, args.width, seed=args.seed, dist=args.dist)
-    if args.random is not None:
-        rnd = read_network(args.random)
-        if rnd.sizes[0] != target.sizes[0]:
-            raise InputError(f"the target has {target.sizes[0]} inputs but the random network "
-                             f"{args.random} has {rnd.sizes[0]}: they must take the same input")
-    log(f"slth prune: target {target.sizes}, random {rnd.sizes} ({rnd.n_params} parameters), "
-        f"{args.construction}\n")
-    start = time.perf_counter()
     report: dict[str, Any]
     if args.construction == "subset-sum":
-        res = subset_sum_construction(
-            target, rnd, layout, eps=args.eps, box=box,
-            progress=None if quiet else lambda f: log(f"\r  per-weight problems: {f:6.1%}"))
-        log("\r  per-weight problems: done   \n")
+        bar = ProgressBar("  per-weight problems", enabled=not quiet)
+        res = subset_sum_construction(target, rnd, layout, eps=args.eps, box=box, progress=bar)
+        bar(1.0)
+        bar.close()
         mask = res.mask
-        report = res.to_json()
+        report = honest_verdict(res.to_json())
     else:
         log("  optimal mask: constraint generation (exact engine, or MIPs for deeper networks) ...\n")
         res_opt = optimal_mask(target, rnd, structured=args.structured, box=box,
@@ -144,6 +193,42 @@ def run(args: argparse.Namespace) -> int:
         report.update(random_params=rnd.n_params, target_params=target.n_params,
                       kept_ratio=mask.kept / rnd.n_params,
                       kept_vs_target=mask.kept / target.n_params)
+    return report, mask
+
+
+def run(args: argparse.Namespace) -> int:
+    from solvers import graph
+
+    _check_args(args)
+    box = _box(args.box)
+    quiet = args.json
+
+    def log(msg: str) -> None:
+        if not quiet:
+            sys.stderr.write(msg)
+            sys.stderr.flush()
+
+    target = read_network_file(args.target)
+    if args.construction == "subset-sum":  # a per-weight problem holds up to width values
+        check_subset_memory(args.width, what=f"a per-weight subset-sum problem of up to "
+                            f"{args.width} values", fix="use a smaller --width")
+    if args.random is None:
+        check_memory(network_bytes(construction_params(target.sizes, target.biases, args.width)),
+                     f"the random network of width {args.width}", "use a smaller --width")
+    rnd, layout = construction_network(target, args.width, seed=args.seed, dist=args.dist)
+    if args.random is not None:
+        rnd = read_network_file(args.random)
+        if rnd.sizes[0] != target.sizes[0]:
+            raise InputError(f"the target has {target.sizes[0]} inputs but the random network "
+                             f"{args.random} has {rnd.sizes[0]}: they must take the same input")
+    log(f"slth prune: target {target.sizes}, random {rnd.sizes} ({rnd.n_params} parameters), "
+        f"{args.construction}\n")
+    start = time.perf_counter()
+    try:
+        report, mask = _prune(args, target, rnd, layout, box, log)
+    except OverflowError:
+        raise InputError(f"the weights of {args.target} are too large: the error bound "
+                         "overflows double arithmetic") from None
     if not args.no_bracket:
         from solvers.bracket import error_bracket
 
@@ -174,6 +259,10 @@ def run(args: argparse.Namespace) -> int:
         write_network(rnd, out / "random.json")
         write_network(rnd.masked(mask), out / "pruned.json")
         (out / "mask.json").write_text(json.dumps(mask.to_json(), separators=(",", ":")) + "\n")
+    if args.safetensors:
+        write_safetensors(rnd, out / "random.safetensors")
+        write_safetensors(rnd.masked(mask), out / "pruned.safetensors")
+        write_masks_safetensors(rnd, mask, out / "mask.safetensors")
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     if not args.no_png:
         if small:
@@ -182,6 +271,8 @@ def run(args: argparse.Namespace) -> int:
             graph.draw_sparsity(report["layer_sparsity"], out / "network.png",
                                 title=f"kept edges per layer, random network {rnd.sizes}")
     if args.json:
+        if report.get("warning"):
+            sys.stderr.write(f"slth prune: warning: {report['warning']}\n")
         print(json.dumps(report, indent=2))
     else:
         print(_summary(report, out))
@@ -189,10 +280,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _summary(r: dict[str, Any], out: Path) -> str:
-    lines = [
+    lines = [f"warning         {r['warning']}"] if r.get("warning") else []
+    lines += [
         f"status          {r['status']}",
         f"proof           {r['proof']}",
         f"error bound     {r['error_bound']:.6g}  ({r['error_bound_kind']})",
+        *([f"weight error    worst {r['max_weight_error_float']:.6g}; "
+           f"{r.get('n_unreached', 0)} of {r['n_problems']} per-weight problems above eps = "
+           f"{r['eps']}"] if r.get("eps") is not None and "n_problems" in r else []),
         *_bracket_lines(r),
         f"kept            {r['kept']} of {r['random_params']} parameters "
         f"(kept_ratio {r['kept_ratio']:.4g}, {r['kept_vs_target']:.3g}x the target's "

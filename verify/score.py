@@ -37,6 +37,7 @@ import numpy as np
 from solvers.heuristics import HEURISTICS, edge_popup, greedy_mask_removal, solve_heuristic
 from solvers.instances import MaskProblem, MRSSInstance, RSSInstance
 from solvers.numbers import InputError, fraction_str, parse_fraction_str
+from solvers.torch_io import read_masks_safetensors
 from verify.runtime import read_jsonl
 from verify.terminal import printable
 
@@ -157,6 +158,9 @@ class ScoreReport:
 
 def truth_instance(record: dict[str, Any]) -> RSSInstance | MRSSInstance | MaskProblem:
     """The instance of a truth record (vectors make it d-dimensional; networks a mask problem)."""
+    if not isinstance(record, dict):
+        raise InputError(f"a truth record is a JSON {type(record).__name__}: expected an object "
+                         "with an 'instance'")
     inst = record.get("instance")
     if not isinstance(inst, dict):
         raise InputError("truth record has no 'instance' object")
@@ -179,7 +183,10 @@ def _truth_optimum(record: Any, where: str) -> Fraction:
 
 def _score_mask(index: int, prob: MaskProblem, optimum: Fraction, answer: dict) -> InstanceScore:
     try:
-        mask = prob.mask_from_json(answer.get("mask"))
+        data = answer.get("mask")
+        if isinstance(data, str):  # a PyTorch file: NAME.weight_mask buffers
+            data = read_masks_safetensors(data, prob.random).to_json()
+        mask = prob.mask_from_json(data)
     except InputError as exc:
         return InstanceScore(index, "invalid", optimum, note=f"mask: {exc}")
     err = prob.error(mask)

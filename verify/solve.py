@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from solvers import mrss
 from solvers.files import read_data_file
 from solvers.instances import MRSSInstance, subset_problem_from_json
+from solvers.memory import check_subset_memory
 from solvers.numbers import check_time_limit, to_fraction
 from solvers.results import Solution
 from solvers.rss import METHODS, solve_instance, sparsest_subset
+from verify.progress import ProgressBar
 
 __all__ = ["register", "run", "print_solution"]
 
@@ -61,16 +62,20 @@ def run(args: argparse.Namespace) -> int:
     check_time_limit(args.time_limit, "--time-limit")
     inst = subset_problem_from_json(read_data_file(args.instance))
     if isinstance(inst, MRSSInstance):
+        check_subset_memory(inst.n, inst.d, "auto" if args.eps is not None else args.method)
         if args.eps is not None:
             sol = mrss.sparsest_subset(inst.vectors, inst.target, args.eps, norm=inst.norm)
         else:
             sol = mrss.solve_instance(inst, method=args.method, time_limit=args.time_limit)
     else:
+        check_subset_memory(inst.n, 1, "mitm" if args.eps is not None else args.method)
         if args.eps is not None:
             sol = sparsest_subset(inst.values, inst.target, args.eps)
         else:
+            bar = ProgressBar("  searching", enabled=not args.json)
             sol = solve_instance(inst, method=args.method, time_limit=args.time_limit,
-                                 progress=_progress if sys.stderr.isatty() else None)
+                                 progress=bar)
+            bar.close()
     if args.json:
         out = sol.to_json()
         out["instance"] = inst.to_json()
@@ -80,10 +85,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_solution(sol)
     return 0
-
-
-def _progress(frac: float) -> None:
-    sys.stderr.write(f"\r  searching: {100 * frac:5.1f}%")
-    if frac >= 1:
-        sys.stderr.write("\n")
-    sys.stderr.flush()

@@ -22,6 +22,7 @@ import numpy as np
 
 from solvers.coverage import ORDERS, covering_radius, is_covered
 from solvers.numbers import InputError, fraction_str, to_fraction
+from verify.plots import CONFIDENCE, integer_axis, wilson_band
 from verify.runtime import check_task_count, read_records, run_tasks
 
 __all__ = [
@@ -207,25 +208,29 @@ def plot_coverage(summary: dict[str, Any], dist: str, out_dir: Path) -> list[Pat
 
     s = summary[dist]
     paths = []
-    fig = Figure(figsize=(7, 4.5))
+    fig = Figure(figsize=(9, 4.5))
     ax = fig.add_subplot()
     for k, e in enumerate(s["per_eps"]):
         rows = [r for r in s["rows"] if r["eps"] == e]
         color = f"C{k}"
-        ax.plot([r["n"] for r in rows], [r["p"] for r in rows], "o-", ms=3, color=color,
-                label=f"eps = {float(Fraction(e)):g}")
+        ns = [r["n"] for r in rows]
+        ax.plot(ns, [r["p"] for r in rows], "o-", ms=3, color=color,
+                label=f"eps = {float(Fraction(e)):g}, measured")
+        wilson_band(ax, ns, [r["covered"] for r in rows], [r["trials"] for r in rows], color,
+                    f"{CONFIDENCE:.0%} Wilson interval" if k == 0 else None)
         if s["C"] is not None:
             grid = np.linspace(max(1, rows[0]["n"]), rows[-1]["n"], 400)
             ax.plot(grid, theorem_curve(grid, s["C"], float(Fraction(e))), "--", color=color,
-                    lw=1)
+                    lw=1, label=f"eps = {float(Fraction(e)):g}, theorem at C = {s['C']:.2f}")
     title = f"P[[-1,1] covered], {dist} values"
     if s["C"] is not None:
-        title += f"; dashed: 1 - exp(-(n - C log2(1/eps))^2/4n), C = {s['C']:.2f}"
+        title += "; theorem: 1 - exp(-(n - C log2(1/eps))^2/4n)"
     ax.set(xlabel="n", ylabel="P[covered]", title=title, ylim=(-0.02, 1.02))
+    integer_axis(ax.xaxis)
     ax.title.set_fontsize(8)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     paths.append(out_dir / f"p_covered_{dist}.png")
-    fig.savefig(paths[-1], dpi=120)
+    fig.savefig(paths[-1], dpi=120, bbox_inches="tight")
 
     fig = Figure(figsize=(6, 4.5))
     ax = fig.add_subplot()
@@ -240,6 +245,7 @@ def plot_coverage(summary: dict[str, Any], dist: str, out_dir: Path) -> list[Pat
             ax.plot(xs, fit["C"] * xs + fit["c0"], "-", lw=1, color=color,
                     label=f"{label}: n = {fit['C']:.2f} log2(1/eps) + {fit['c0']:.1f}")
     ax.set(xlabel="log2(1/eps)", ylabel="n", title=f"coverage threshold, {dist} values")
+    integer_axis(ax.yaxis)
     ax.legend(fontsize=8)
     paths.append(out_dir / f"thresholds_{dist}.png")
     fig.savefig(paths[-1], dpi=120)
@@ -255,6 +261,7 @@ def plot_coverage(summary: dict[str, Any], dist: str, out_dir: Path) -> list[Pat
         ax.plot(ns, [math.log2(r["q50"]) for r in s["radius"]], "k-", label="median")
         ax.set(xlabel="n", ylabel="log2 covering radius of [-1, 1]",
                title=f"exact covering radius, {dist} values")
+        integer_axis(ax.xaxis)
         ax.legend(fontsize=8)
         paths.append(out_dir / f"radius_{dist}.png")
         fig.savefig(paths[-1], dpi=120)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from solvers.numbers import InputError, fraction_str, to_fraction
+from verify.plots import CONFIDENCE, integer_axis, wilson_band
 from verify.runtime import check_task_count, read_records, run_tasks
 from verify.sweep_coverage import crossing, int_range
 
@@ -171,11 +172,15 @@ def plot_mrss(summary: dict[str, Any], out_dir: Path) -> list[Path]:
             rs = [r for r in rows if r["d"] == d and r["eps"] == e]
             ax.plot([r["n"] for r in rs], [r["p"] for r in rs], "o-", ms=2, color=f"C{i}",
                     label=f"d = {d} measured")
+            wilson_band(ax, [r["n"] for r in rs], [r["successes"] for r in rs],
+                        [r["trials"] for r in rs], f"C{i}",
+                        f"{CONFIDENCE:.0%} Wilson interval" if i == 0 else None)
             bs = [(r["n"], r["bound"]) for r in rs if r["bound"] is not None]
             ax.plot([n for n, _ in bs], [b for _, b in bs], "--", color=f"C{i}", lw=1,
                     label=f"d = {d} 2nd-moment bound")
         ax.set(xlabel="n", ylabel="P[min_S ||z - sum X_S||_inf <= eps]",
                title=f"eps = {float(Fraction(e)):g}", ylim=(-0.02, 1.02))
+        integer_axis(ax.xaxis)
         ax.yaxis.label.set_fontsize(8)
         if j == 0:
             ax.legend(fontsize=6)
@@ -196,6 +201,8 @@ def plot_mrss(summary: dict[str, Any], out_dir: Path) -> list[Path]:
                 label=f"d log2(1/eps), {label}")
     ax.set(xlabel="d", ylabel=f"n with P >= 1 - {summary['delta']:g}",
            title="MRSS: the n that suffices, measured vs predicted")
+    integer_axis(ax.xaxis)
+    integer_axis(ax.yaxis)
     ax.legend(fontsize=6)
     paths.append(out_dir / "thresholds.png")
     fig.savefig(paths[1], dpi=110)

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from ortools.math_opt.python import mathopt
 
+from solvers.formulations.rss_mip import quiet_highs
 from solvers.instances import MRSSInstance
 from solvers.numbers import InputError, check_workers
 from solvers.results import Solution
@@ -73,6 +74,8 @@ def solve_mrss_mip(
         time_limit=None if time_limit is None else timedelta(seconds=time_limit),
         threads=check_workers(workers) if solver == "scip" else None,
     )
+    if solver == "highs":
+        quiet_highs(params)
     result = mathopt.solve(model, MIP_SOLVERS[solver], params=params)
     seconds = time.perf_counter() - start
     reason = result.termination.reason

@@ -35,7 +35,8 @@ from solvers.instances import RSSInstance
 from solvers.numbers import InputError, check_time_limit
 from solvers.results import Solution
 
-__all__ = ["solve_rss_mip", "mip_tolerance_trap", "MIP_TOLERANCES"]
+__all__ = [
+    "quiet_highs", "solve_rss_mip", "mip_tolerance_trap", "MIP_TOLERANCES"]
 
 #: The tolerances set explicitly on each solver (their documented defaults), quoted in ``proof``.
 MIP_TOLERANCES = {
@@ -58,6 +59,15 @@ def _parameters(solver: str, time_limit: float | None) -> mathopt.SolveParameter
         params.gscip.real_params["numerics/feastol"] = tol["feasibility"]
     else:
         params.highs.double_options["mip_feasibility_tolerance"] = tol["feasibility"]
+        quiet_highs(params)
+    return params
+
+
+def quiet_highs(params: mathopt.SolveParameters) -> mathopt.SolveParameters:
+    """HiGHS writes its log to the process's stdout unless told not to: keep stdout ours."""
+    params.enable_output = False
+    params.highs.bool_options["output_flag"] = False
+    params.highs.bool_options["log_to_console"] = False
     return params
 
 
