@@ -28,9 +28,12 @@ def up_fractions(qs: list[Fraction]) -> np.ndarray:
 
 
 def up_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Elementwise upper bounds of a * b: fl(a*b), one ulp up where it rounded down."""
+    """Elementwise upper bounds of a * b: fl(a*b), one ulp up where it rounded down (or where
+    the error term itself overflowed, beyond 2^996: then up, to stay on the safe side)."""
     p = a * b
-    return np.where(two_product_error(a, b) > 0, np.nextafter(p, np.inf), p)
+    with np.errstate(over="ignore", invalid="ignore"):
+        exact_or_below = two_product_error(a, b) <= 0
+    return np.where(exact_or_below, p, np.nextafter(p, np.inf))
 
 
 def up_sum(r: np.ndarray) -> float:
