@@ -262,8 +262,7 @@ def subset_sum_construction(target: Network, random: Network, layout: Constructi
     _check_construction(target, random, layout)
     wmasks = [np.zeros(W.shape, dtype=bool) for W in random.weights]
     bmasks = [None if b is None else np.zeros(b.shape, dtype=bool) for b in random.biases]
-    errors, per_layer = [], []
-    n_problems = n_unreached = 0
+    errors, per_layer, n_problems, n_unreached = [], [], 0, 0
     all_proven, exact_products = True, True
     max_err = Fraction(0)
     for L in range(target.n_layers):
@@ -299,16 +298,7 @@ def subset_sum_construction(target: Network, random: Network, layout: Constructi
         })
     mask = NetworkMask(tuple(wmasks), tuple(bmasks))
     layer_bounds = construction_error_bound(target, errors, box)
-    status = "optimal" if all_proven and exact_products else "feasible"
-    what = "fewest kept values within eps" if eps_f is not None else "smallest error"
-    proof = (f"all {n_problems} per-weight subset-sum problems ({what}) solved exactly by the "
-             "batch meet-in-the-middle engine on the network's exact products; the network "
-             "error is a rigorous bound, not an optimum")
-    if not exact_products:
-        proof = ("products of random weights are not exact doubles: problems solved on rounded "
-                 "products (errors and bound include the rounding)")
-    elif not all_proven:
-        proof = "some per-weight problems were not proven optimal"
+    status, proof = _status_and_proof(n_problems, eps_f is not None, all_proven, exact_products)
     for row, bound in zip(per_layer, layer_bounds, strict=True):
         row["error_bound"] = bound
     return ConstructionResult(
@@ -316,6 +306,21 @@ def subset_sum_construction(target: Network, random: Network, layout: Constructi
         eps=eps_f, box=(lo, hi), error_bound=layer_bounds[-1], layer_bounds=layer_bounds,
         max_weight_error=max_err, n_problems=n_problems, n_unreached=n_unreached, errors=errors,
         per_layer=per_layer, seconds=time.perf_counter() - start)
+
+
+def _status_and_proof(n_problems: int, with_eps: bool, all_proven: bool,
+                      exact_products: bool) -> tuple[str, str]:
+    """The construction's status (``optimal``: every per-weight problem proven on exact
+    products) and its one-line proof."""
+    if not exact_products:
+        return "feasible", ("products of random weights are not exact doubles: problems solved "
+                            "on rounded products (errors and bound include the rounding)")
+    if not all_proven:
+        return "feasible", "some per-weight problems were not proven optimal"
+    what = "fewest kept values within eps" if with_eps else "smallest error"
+    return "optimal", (f"all {n_problems} per-weight subset-sum problems ({what}) solved exactly "
+                       "by the batch meet-in-the-middle engine on the network's exact products; "
+                       "the network error is a rigorous bound, not an optimum")
 
 
 def check_box(box: object) -> tuple[float, float]:

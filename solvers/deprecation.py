@@ -17,7 +17,7 @@ import importlib
 import warnings
 from collections.abc import Callable
 
-__all__ = ["moved_names"]
+__all__ = ["moved_names", "renamed_argument"]
 
 
 def moved_names(module: str, moves: dict[str, str]) -> Callable[[str], object]:
@@ -32,3 +32,14 @@ def moved_names(module: str, moves: dict[str, str]) -> Callable[[str], object]:
         return getattr(importlib.import_module(where), new)
 
     return __getattr__
+
+
+def renamed_argument(function: str, old: str, new: str, old_value: object, value: object
+                     ) -> object:
+    """The value of a renamed keyword: ``old_value`` (with a DeprecationWarning) when the caller
+    still used the old name, else ``value``."""
+    if old_value is None:
+        return value
+    warnings.warn(f"{function}({old}=) is now {new}=; the old name goes in the next release",
+                  DeprecationWarning, stacklevel=3)
+    return old_value

@@ -1,4 +1,4 @@
-"""Multidimensional random subset sum (MRSS): exact meet-in-the-middle, variants, cube coverage.
+"""Multidimensional random subset sum (MRSS): exact meet-in-the-middle and its variants.
 
 Given vectors X_1..X_n in Q^d and a target z, minimise ``||z - sum_{i in S} X_i||`` over subsets
 S, in the infinity norm (the slides' MRSS) or the 1-norm, optionally with ``|S| = k`` (the

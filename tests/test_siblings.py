@@ -112,3 +112,17 @@ def test_optimal_mask_max_kept_and_its_old_name():
     with pytest.warns(DeprecationWarning, match="max_kept"):
         old = optimal_mask(t, r, box=(0.0, 1.0), budget=1)
     assert new.kept_bits <= 1 and old.kept_bits <= 1 and new.error == old.error
+
+
+def test_formulations_take_workers_and_their_old_names():
+    from solvers.formulations.mrss_mip import solve_mrss_mip
+    from solvers.formulations.rss_cpsat import solve_rss_cpsat
+    from solvers.instances import MRSSInstance, RSSInstance
+
+    inst = RSSInstance.create([3, 5, 9], 8)
+    assert solve_rss_cpsat(inst, workers=1).error == 0
+    with pytest.warns(DeprecationWarning, match="workers"):
+        assert solve_rss_cpsat(inst, num_workers=1).error == 0
+    vec = MRSSInstance.create([[3], [5], [9]], [8])
+    with pytest.warns(DeprecationWarning, match="workers"):
+        assert solve_mrss_mip(vec, threads=1).error == 0

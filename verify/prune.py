@@ -196,18 +196,9 @@ def _prune(args: argparse.Namespace, target: Network, rnd: Network,
     return report, mask
 
 
-def run(args: argparse.Namespace) -> int:
-    from solvers import graph
-
-    _check_args(args)
-    box = _box(args.box)
-    quiet = args.json
-
-    def log(msg: str) -> None:
-        if not quiet:
-            sys.stderr.write(msg)
-            sys.stderr.flush()
-
+def _networks(args: argparse.Namespace) -> tuple[Network, Network, ConstructionLayout]:
+    """The target, the random network (drawn, or read with ``--random``) and its layout; the
+    memory they need is estimated before anything is allocated."""
     target = read_network_file(args.target)
     if args.construction == "subset-sum":  # a per-weight problem holds up to width values
         check_subset_memory(args.width, what=f"a per-weight subset-sum problem of up to "
@@ -221,6 +212,22 @@ def run(args: argparse.Namespace) -> int:
         if rnd.sizes[0] != target.sizes[0]:
             raise InputError(f"the target has {target.sizes[0]} inputs but the random network "
                              f"{args.random} has {rnd.sizes[0]}: they must take the same input")
+    return target, rnd, layout
+
+
+def run(args: argparse.Namespace) -> int:
+    from solvers import graph
+
+    _check_args(args)
+    box = _box(args.box)
+    quiet = args.json
+
+    def log(msg: str) -> None:
+        if not quiet:
+            sys.stderr.write(msg)
+            sys.stderr.flush()
+
+    target, rnd, layout = _networks(args)
     log(f"slth prune: target {target.sizes}, random {rnd.sizes} ({rnd.n_params} parameters), "
         f"{args.construction}\n")
     start = time.perf_counter()

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from ortools.math_opt.python import mathopt
 
+from solvers.deprecation import renamed_argument
 from solvers.formulations.rss_mip import quiet_highs
 from solvers.instances import MRSSInstance
 from solvers.numbers import InputError, check_workers
@@ -62,6 +63,7 @@ def add_mrss_mip(model: mathopt.Model, inst: MRSSInstance) -> MRSSMip:
 def solve_mrss_mip(
     inst: MRSSInstance, *, solver: str = "scip", time_limit: float | None = None,
     workers: int = 2,
+    threads: int | None = None,
 ) -> Solution:
     """Solve ``inst`` with SCIP or HiGHS; the subset's error is recomputed exactly."""
     if solver not in MIP_SOLVERS:
@@ -72,7 +74,8 @@ def solve_mrss_mip(
     model.minimize(handles.objective)
     params = mathopt.SolveParameters(
         time_limit=None if time_limit is None else timedelta(seconds=time_limit),
-        threads=check_workers(workers) if solver == "scip" else None,
+        threads=check_workers(renamed_argument("solve_mrss_mip", "threads", "workers", threads,
+                                                workers)) if solver == "scip" else None,
     )
     if solver == "highs":
         quiet_highs(params)

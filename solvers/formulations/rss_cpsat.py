@@ -32,6 +32,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from solvers.deprecation import renamed_argument
 from solvers.instances import RSSInstance
 from solvers.numbers import (
     INT64_SAFE,
@@ -90,6 +91,7 @@ def solve_rss_cpsat(
     time_limit: float | None = None,
     workers: int = 2,
     hint: Sequence[int] | None = None,
+    num_workers: int | None = None,
 ) -> Solution:
     """Minimise |target - sum of values over S| with CP-SAT on an exact integer scaling.
 
@@ -120,7 +122,8 @@ def solve_rss_cpsat(
     """
     start = time.perf_counter()
     limit = check_time_limit(time_limit)
-    workers = check_workers(workers)
+    workers = check_workers(renamed_argument("solve_rss_cpsat", "num_workers", "workers",
+                                             num_workers, workers))
     unit, a, target, e_max = cpsat_scaling(inst)
     model, x, e = _build_model(inst, a, target, e_max, hint)
     solver = cp_model.CpSolver()
