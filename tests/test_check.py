@@ -207,3 +207,22 @@ def test_no_mask_within_on_the_box_and_structured():
     s = check_no_mask_within(MaskProblem.create(target, rnd, structured=True), "1/2")
     assert s.optimum >= v.optimum  # whole neurons are a subset of all masks
     assert s.witness["kept"] <= rnd.n_params
+
+
+def test_no_mask_within_is_exact_beyond_exhaustive_search():
+    # 2 inputs, 8 hidden neurons: 33 bits, beyond exhaustive search; the exact engine decides
+    from solvers.masks import MASK_ENUMERATION_MAX_BITS
+    from solvers.networks import Network, random_network
+
+    target = random_network([2, 2, 1], seed=0, bias=True)
+    big = random_network([2, 32, 1], seed=1, bias=True)
+    rnd = Network.create([big.weights[0][:8], big.weights[1][:, :8]], [big.biases[0][:8],
+                                                                       big.biases[1]])
+    prob = MaskProblem.create(target, rnd)
+    assert prob.n_bits > MASK_ENUMERATION_MAX_BITS
+    opt = check_no_mask_within(prob, 0, time_limit=120)
+    assert opt.verdict == "confirmed" and opt.exact and opt.optimum is not None
+    assert opt.lower_bound == opt.upper_bound == opt.optimum
+    # eps at the optimum: refuted by the optimal mask itself, exactly
+    at = check_no_mask_within(prob, opt.optimum, time_limit=120)
+    assert at.verdict == "refuted" and at.exact and at.upper_bound == opt.optimum

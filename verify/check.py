@@ -337,10 +337,11 @@ def check_no_mask_within(prob: MaskProblem, eps: object, *,
     """Decide "no mask of ``prob.random`` is within eps of ``prob.target``".
 
     Exact when the mask errors are (one input, or a finite input set): up to
-    :data:`MASK_ENUMERATION_MAX_BITS` bits every mask is evaluated exactly; beyond, the
-    optimal-mask MIP (:func:`solvers.pruning.optimal_mask`) proposes a mask whose exact error
-    refutes, and its lower bound confirms *within the MIP's tolerance* (``exact`` is then
-    False in the JSON). With several inputs and a box, both directions rest on the MIPs.
+    :data:`MASK_ENUMERATION_MAX_BITS` bits every mask is evaluated exactly. Beyond,
+    :func:`solvers.pruning.optimal_mask` decides: its exact engine (one hidden layer, at most
+    3 inputs) carries a certificate whose exact bounds confirm or refute exactly; elsewhere the
+    MIP's mask refutes by its exact error and its lower bound confirms *within the MIP's
+    tolerance* (``exact`` is then False in the JSON).
 
     >>> from solvers.networks import Network
     >>> f = Network.create([[[1.0]], [[1.0]]])
@@ -375,6 +376,8 @@ def check_no_mask_within(prob: MaskProblem, eps: object, *,
     res = optimal_mask(prob.target, prob.random, structured=prob.structured, inputs=X,
                        box=(float(lo), float(hi)), time_limit=limit)
     err = prob.error(res.mask)
+    if res.certificate is not None:  # the exact engine: both bounds exact rationals
+        return _certified_mask_verdict(res, e, where, start)
     lower = Fraction(max(res.lower_bound - res.tolerance, 0.0))
     if err is not None and err <= e:
         return Verdict("no-mask-within", "refuted", e,
@@ -398,6 +401,29 @@ def check_no_mask_within(prob: MaskProblem, eps: object, *,
     return Verdict("no-mask-within", "undecided", e, f"the MIP bounds straddle eps: {res.proof}",
                    lower_bound=lower, upper_bound=upper, seconds=time.perf_counter() - start,
                    exact=False)
+
+
+def _certified_mask_verdict(res: Any, e: Fraction, where: str, start: float) -> Verdict:
+    """The verdict from an exact mask certificate: the mask's exact sup (upper) and an exact
+    lower bound on every mask (the exact master over the certificate's inputs)."""
+    cert = res.certificate
+    seconds = time.perf_counter() - start
+    witness = _mask_witness(res.mask, cert.upper, True)
+    if cert.upper <= e:
+        return Verdict("no-mask-within", "refuted", e,
+                       f"a mask with exact sup {fraction_str(cert.upper)} <= eps over {where} "
+                       f"(exact engine: {res.proof})", witness=witness, upper_bound=cert.upper,
+                       seconds=seconds)
+    optimum = cert.upper if cert.lower == cert.upper else None
+    if cert.lower > e:
+        return Verdict("no-mask-within", "confirmed", e,
+                       f"exact lower bound {fraction_str(cert.lower)} > eps over {where}: no "
+                       f"mask does better on the certificate's inputs ({res.proof})",
+                       witness=witness, optimum=optimum, lower_bound=cert.lower,
+                       upper_bound=cert.upper, seconds=seconds)
+    return Verdict("no-mask-within", "undecided", e,
+                   f"the exact bounds straddle eps: {res.proof}", lower_bound=cert.lower,
+                   upper_bound=cert.upper, seconds=seconds)
 
 
 # --- dispatch -----------------------------------------------------------------------------------
