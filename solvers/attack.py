@@ -24,7 +24,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from solvers.linear_bounds import SplitLayer, forward_split, split_layers
+from solvers.linear_bounds import SplitLayer, box_arrays, forward_split, split_layers
 from solvers.networks import Network
 from solvers.numbers import InputError
 
@@ -214,11 +214,7 @@ def error_attack(f: Network, g: Network, box: tuple[object, object] | None = Non
     """
     start = time.perf_counter()
     d0 = f.sizes[0]
-    if lo is None or hi is None:
-        if box is None:
-            raise InputError("give a box (lo, hi) or per-input arrays lo, hi")
-        lo = np.full(d0, float(box[0]))  # type: ignore[arg-type]
-        hi = np.full(d0, float(box[1]))  # type: ignore[arg-type]
+    lo, hi = box_arrays(d0, box, lo, hi)
     deadline = None if time_limit is None else start + time_limit
     rng = np.random.default_rng(seed)
     fl, gl = split_layers(f), split_layers(g)

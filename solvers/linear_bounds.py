@@ -36,6 +36,7 @@ from solvers.numbers import InputError
 from solvers.rounding import up_mul, up_rowsum
 
 __all__ = [
+    "box_arrays",
     "SplitLayer",
     "split_layers",
     "align",
@@ -455,6 +456,16 @@ class LinearBound:
     mode: str
 
 
+def box_arrays(d0: int, box: tuple[object, object] | None, lo: np.ndarray | None,
+               hi: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-input bounds: the given ``lo``, ``hi``, or ``box = (lo, hi)`` for every input."""
+    if lo is not None and hi is not None:
+        return lo, hi
+    if box is None:
+        raise InputError("give a box (lo, hi) or per-input arrays lo, hi")
+    return np.full(d0, float(box[0])), np.full(d0, float(box[1]))  # type: ignore[arg-type]
+
+
 def error_upper_bound(f: Network, g: Network, box: tuple[object, object] | None = None, *,
                       lo: np.ndarray | None = None, hi: np.ndarray | None = None,
                       aligned: tuple[list[SplitLayer], list[SplitLayer]] | None = None,
@@ -482,11 +493,7 @@ def error_upper_bound(f: Network, g: Network, box: tuple[object, object] | None 
     True
     """
     d0 = f.sizes[0]
-    if lo is None or hi is None:
-        if box is None:
-            raise InputError("give a box (lo, hi) or per-input arrays lo, hi")
-        lo = np.full(d0, float(box[0]))  # type: ignore[arg-type]
-        hi = np.full(d0, float(box[1]))  # type: ignore[arg-type]
+    lo, hi = box_arrays(d0, box, lo, hi)
     if aligned is None:
         aligned = align(f, g)
     k = f.sizes[-1]

@@ -233,3 +233,12 @@ def test_garbage_files(tmp_path, content, command):
     assert "Traceback" not in err and "internal error" not in err, err
     if rc == 2:
         assert_refused(rc, err)
+
+
+@pytest.mark.parametrize("kind", ["coverage", "mrss"])
+@pytest.mark.parametrize("eps", ["1E400", "1E-400"])
+def test_sweeps_take_eps_beyond_the_doubles(tmp_path, kind, eps):
+    # exact eps far outside the doubles: log2(1/eps) is computed from the exact rational
+    rc, _, err = slth("sweep", kind, "--n", "4:5", "--trials", "1", "--eps", eps, "--workers",
+                      "1", "--no-progress", "--out", str(tmp_path / "s"))
+    assert rc == 0 and "internal error" not in err, err

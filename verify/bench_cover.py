@@ -21,7 +21,7 @@ import numpy as np
 
 from solvers.coverage import ORDERS
 from solvers.numbers import InputError, fraction_str, to_fraction
-from verify.benchmark import add_ratios, bench_row, measure, ratio_text
+from verify.benchmark import add_ratios, bench_row, check_bench_time_limit, measure, ratio_text
 
 __all__ = ["add_arguments", "run", "enumerate_radius"]
 
@@ -143,8 +143,7 @@ def _table(rows: list[dict]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """`slth bench cover`; exit 1 if a result disagrees with the enumeration."""
-    if args.time_limit <= 0:
-        raise InputError(f"--time-limit is {args.time_limit}: expected seconds > 0")
+    check_bench_time_limit(args.time_limit)
     if any(n < 1 or n > 200 for n in args.n):
         raise InputError(f"--n is {args.n}: sizes must be between 1 and 200")
     if args.enum_max_n > 30:

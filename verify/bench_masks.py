@@ -25,6 +25,7 @@ import time
 from typing import Any
 
 from solvers.numbers import InputError
+from verify.benchmark import check_bench_time_limit
 
 __all__ = ["add_arguments", "run", "bench_masks"]
 
@@ -120,8 +121,7 @@ def _table(rows: list[dict]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """`slth bench masks`."""
-    if args.time_limit <= 0:
-        raise InputError(f"--time-limit is {args.time_limit}: expected seconds > 0")
+    check_bench_time_limit(args.time_limit)
     if any(not 1 <= h <= 32 for h in args.hidden):
         raise InputError(f"--hidden is {args.hidden}: widths must be between 1 and 32")
     log = (lambda s: (sys.stderr.write(s), sys.stderr.flush())) if not args.json else (lambda s: None)

@@ -22,7 +22,7 @@ import numpy as np
 
 from solvers import mrss
 from solvers.numbers import InputError
-from verify.benchmark import add_ratios, bench_rows, measure, ratio_text
+from verify.benchmark import add_ratios, bench_rows, check_bench_time_limit, measure, ratio_text
 
 __all__ = ["add_arguments", "run", "bench_mrss", "BENCH_METHODS"]
 
@@ -115,8 +115,7 @@ def _table(rows: list[dict]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """`slth bench mrss`; exit 1 if a method claimed ``optimal`` with a different error."""
-    if args.time_limit <= 0:
-        raise InputError(f"--time-limit is {args.time_limit}: expected seconds > 0")
+    check_bench_time_limit(args.time_limit)
     if any(n < 1 or n > 60 for n in args.n):
         raise InputError(f"--n is {args.n}: sizes must be between 1 and 60")
     if not 1 <= args.d <= 64:

@@ -243,14 +243,14 @@ def run_peers(args: argparse.Namespace) -> int:
     """The ``--peers`` mode of ``slth bench rss`` (workloads and peers from the arguments)."""
     from solvers.numbers import InputError
 
-    missing = [m for m in ("numberpartitioning", "prtpy") if not _importable(m)]
-    if missing:
-        raise InputError(f"--peers needs {' and '.join(missing)}: "
-                         "pip install 'slth-toolkit[peers]'")
     names = args.workloads or list(WORKLOADS)
     unknown = [w for w in names if w not in WORKLOADS]
     if unknown:
         raise InputError(f"--workloads has {unknown[0]!r}: expected some of {', '.join(WORKLOADS)}")
+    missing = [m for m in ("numberpartitioning", "prtpy") if not _importable(m)]
+    if missing:
+        raise InputError(f"--peers needs {' and '.join(missing)}: "
+                         "pip install 'slth-toolkit[peers]'")
     log = (lambda s: (sys.stderr.write(s), sys.stderr.flush())) if not args.json else (lambda s: None)
     log(f"slth bench rss --peers: seed {args.seed}, time limit {args.time_limit:g} s per solve\n")
     rows = bench_peers(names, list(PEERS), args.time_limit, args.seed, log)

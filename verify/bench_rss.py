@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from solvers.numbers import InputError
-from verify.benchmark import add_ratios, bench_rows, measure, ratio_text
+from verify.benchmark import add_ratios, bench_rows, check_bench_time_limit, measure, ratio_text
 from verify.runtime import run_in_child
 
 __all__ = ["add_arguments", "run", "bench_rss", "bench_batch", "RSS_METHODS"]
@@ -135,8 +135,7 @@ def _batch_line(m: int, b: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """`slth bench rss`; exit 1 when the batch row failed."""
-    if args.time_limit <= 0:
-        raise InputError(f"--time-limit is {args.time_limit}: expected seconds > 0")
+    check_bench_time_limit(args.time_limit)
     if args.peers:
         from verify.bench_peers import run_peers
 

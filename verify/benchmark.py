@@ -21,9 +21,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from solvers.child import peak_memory
+from solvers.numbers import InputError, check_time_limit
 from verify.runtime import run_in_child
 
-__all__ = ["measure", "bench_row", "bench_rows", "add_ratios", "ratio_text", "NOISE_SECONDS"]
+__all__ = ["measure", "bench_row", "bench_rows", "add_ratios", "ratio_text", "NOISE_SECONDS",
+           "check_bench_time_limit"]
 
 #: Times below this many seconds are timer noise: their ratios are marked ``~``.
 NOISE_SECONDS = 1e-3
@@ -101,3 +103,15 @@ def ratio_text(row: dict, key: str) -> str:
         return ""
     mark = "~" if row.get("ratio_is_noise") else ">=" if row.get("ratio_is_lower_bound") else ""
     return f"{mark}{ratio:.3g}"
+
+
+def check_bench_time_limit(seconds: object) -> float:
+    """A bench's ``--time-limit``: finite seconds > 0 (a row needs time to run at all).
+
+    >>> check_bench_time_limit(60)
+    60.0
+    """
+    limit = check_time_limit(seconds, "--time-limit")
+    if limit is None or limit <= 0:
+        raise InputError(f"--time-limit is {seconds}: expected seconds > 0")
+    return limit

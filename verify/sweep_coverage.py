@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from solvers.coverage import ORDERS, covering_radius, is_covered
-from solvers.numbers import InputError, fraction_str, to_fraction
+from solvers.numbers import InputError, fraction_str, nearest_float, to_fraction
 from verify.plots import CONFIDENCE, integer_axis, wilson_band
 from verify.runtime import check_task_count, read_records, run_tasks
 
@@ -142,9 +142,19 @@ def _fit(xs: list[float], ys: list[float]) -> dict[str, float] | None:
     return {"C": float(C), "c0": float(c0), "C_origin": float(X @ Y / (X @ X))}
 
 
-def theorem_curve(n: np.ndarray, C: float, eps: float) -> np.ndarray:
+def log2_inv(eps: float | Fraction) -> float:
+    """log2(1/eps) from the exact rational (no underflow: eps = 1e-400 gives 1328.8).
+
+    >>> round(log2_inv(Fraction(1, 10**400)), 1)
+    1328.8
+    """
+    q = Fraction(eps)
+    return math.log2(q.denominator) - math.log2(q.numerator)
+
+
+def theorem_curve(n: np.ndarray, C: float, eps: float | Fraction) -> np.ndarray:
     """The theorem's 1 - exp(-(n - C log2(1/eps))^2 / 4n) for n > C log2(1/eps), else 0."""
-    m = C * math.log2(1 / eps)
+    m = C * log2_inv(eps)
     return np.where(n > m, 1 - np.exp(-((n - m) ** 2) / (4 * n)), 0.0)
 
 
@@ -173,7 +183,7 @@ def summarize_coverage(records: list[dict], delta: float = 0.05) -> dict[str, An
             ps = [sum(by[(dist, e, n)]) / len(by[(dist, e, n)]) for n in ns]
             rows += [{"dist": dist, "eps": e, "n": n, "trials": len(by[(dist, e, n)]),
                       "covered": sum(by[(dist, e, n)]), "p": p} for n, p in zip(ns, ps, strict=True)]
-            per_eps[e] = {"log2_inv_eps": math.log2(1 / Fraction(e)),
+            per_eps[e] = {"log2_inv_eps": log2_inv(Fraction(e)),
                           "n50": crossing(ns, ps, 0.5), "n95": crossing(ns, ps, 0.95),
                           "n_delta": crossing(ns, ps, 1 - delta)}
         fits = {}
@@ -184,7 +194,7 @@ def summarize_coverage(records: list[dict], delta: float = 0.05) -> dict[str, An
         violations = []
         if C is not None:
             for row in rows:
-                bound = float(theorem_curve(np.array([row["n"]]), C, float(Fraction(row["eps"])))[0])
+                bound = float(theorem_curve(np.array([row["n"]]), C, Fraction(row["eps"]))[0])
                 if row["p"] < bound:
                     violations.append({"eps": row["eps"], "n": row["n"], "p": row["p"],
                                        "theorem": bound})
@@ -215,13 +225,13 @@ def plot_coverage(summary: dict[str, Any], dist: str, out_dir: Path) -> list[Pat
         color = f"C{k}"
         ns = [r["n"] for r in rows]
         ax.plot(ns, [r["p"] for r in rows], "o-", ms=3, color=color,
-                label=f"eps = {float(Fraction(e)):g}, measured")
+                label=f"eps = {nearest_float(Fraction(e)):g}, measured")
         wilson_band(ax, ns, [r["covered"] for r in rows], [r["trials"] for r in rows], color,
                     f"{CONFIDENCE:.0%} Wilson interval" if k == 0 else None)
         if s["C"] is not None:
             grid = np.linspace(max(1, rows[0]["n"]), rows[-1]["n"], 400)
-            ax.plot(grid, theorem_curve(grid, s["C"], float(Fraction(e))), "--", color=color,
-                    lw=1, label=f"eps = {float(Fraction(e)):g}, theorem at C = {s['C']:.2f}")
+            ax.plot(grid, theorem_curve(grid, s["C"], Fraction(e)), "--", color=color,
+                    lw=1, label=f"eps = {nearest_float(Fraction(e)):g}, theorem at C = {s['C']:.2f}")
     title = f"P[[-1,1] covered], {dist} values"
     if s["C"] is not None:
         title += "; theorem: 1 - exp(-(n - C log2(1/eps))^2/4n)"
@@ -368,7 +378,7 @@ def _print_coverage(summary: dict[str, Any], result: dict[str, Any]) -> None:
     for dist, s in summary.items():
         eps_list = list(s["per_eps"])
         print(f"P[[-1,1] covered], {dist} values")
-        print("   n  " + "".join(f"{'eps=' + format(float(Fraction(e)), 'g'):>12}"
+        print("   n  " + "".join(f"{'eps=' + format(nearest_float(Fraction(e)), 'g'):>12}"
                                   for e in eps_list))
         ps = {(r["eps"], r["n"]): r for r in s["rows"]}
         for n in sorted({r["n"] for r in s["rows"]}):
@@ -377,7 +387,7 @@ def _print_coverage(summary: dict[str, Any], result: dict[str, Any]) -> None:
         for e, v in s["per_eps"].items():
             fmt = [f"{v[q]:.1f}" if v[q] is not None else "never" for q in
                    ("n50", "n95", "n_delta")]
-            print(f"eps={float(Fraction(e)):g}: n50 {fmt[0]}, n95 {fmt[1]}, "
+            print(f"eps={nearest_float(Fraction(e)):g}: n50 {fmt[0]}, n95 {fmt[1]}, "
                   f"n(1-delta={1 - s['delta']:g}) {fmt[2]}")
         for q, fit in s["fits"].items():
             if fit:
