@@ -213,6 +213,9 @@ def _specs(args: argparse.Namespace) -> tuple[list[dict], list[str]]:
     eps = [fraction_str(to_fraction(e, "--eps")) for e in args.eps]
     if any(Fraction(e) <= 0 for e in eps):
         raise InputError(f"--eps is {' '.join(args.eps)}: every eps must be > 0")
+    if any(Fraction(e) >= 1 for e in eps):  # the empty sum is within eps of all of [-1, 1]^d
+        raise InputError(f"--eps is {' '.join(args.eps)}: every eps must be < 1 (from 1 on, "
+                         "every target of [-1, 1]^d is within eps of the empty sum)")
     if any(d < 1 or d > 16 for d in args.d):
         raise InputError(f"--d is {args.d}: dimensions must be between 1 and 16")
     if args.trials < 1:
