@@ -47,8 +47,9 @@ from solvers.coverage import (
     lueker_process,
 )
 from solvers.files import read_data_file
+from solvers.instances import CoverageProblem
 from solvers.memory import max_intervals_for_memory
-from solvers.numbers import InputError, fraction_str, nearest_float, to_fractions
+from solvers.numbers import InputError, fraction_str, nearest_float
 
 __all__ = ["register", "run_cover", "run_lueker", "read_values"]
 
@@ -106,9 +107,7 @@ def read_values(path: str) -> tuple[list[Fraction], dict[str, Any]]:
     unknown = set(data) - _INSTANCE_KEYS
     if unknown:
         raise InputError(f"{path} has unknown keys {sorted(unknown)}")
-    if any(isinstance(v, list) for v in data["values"]):
-        raise InputError(f"{path} holds vectors: coverage is about 1-D values")
-    return to_fractions(data["values"], "values"), data
+    return list(CoverageProblem.create(data["values"]).values), data
 
 
 def _show(x: Fraction | None) -> str:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from solvers.heuristics import HEURISTICS, edge_popup, greedy_mask_removal, solve_heuristic
-from solvers.instances import MaskProblem, MRSSInstance, RSSInstance
+from solvers.instances import MaskProblem, MRSSInstance, RSSInstance, subset_problem_from_json
 from solvers.numbers import InputError, fraction_str, parse_fraction_str
 from solvers.torch_io import read_masks_safetensors
 from verify.runtime import read_jsonl
@@ -166,10 +166,7 @@ def truth_instance(record: dict[str, Any]) -> RSSInstance | MRSSInstance | MaskP
         raise InputError("truth record has no 'instance' object")
     if "random" in inst:
         return MaskProblem.from_json(inst)
-    vals = inst.get("values")
-    if isinstance(vals, list) and any(isinstance(v, list) for v in vals):
-        return MRSSInstance.from_json(inst)
-    return RSSInstance.from_json(inst)
+    return subset_problem_from_json(inst)
 
 
 def _truth_optimum(record: Any, where: str) -> Fraction:
