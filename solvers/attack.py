@@ -280,7 +280,7 @@ def _ascend(obj: _Objective, X: np.ndarray, lo: np.ndarray, hi: np.ndarray, iter
             break
         grad, V = obj.ascent_vertex(X, lo, hi)
         trials = [np.clip(X + step * np.sign(grad), lo, hi)]
-        trials += [X + t * (V - X) for t in ts]
+        trials += [np.clip(X + t * (V - X), lo, hi) for t in ts]  # rounding may step out
         improved = False
         for T in trials:
             v = obj.values(T)

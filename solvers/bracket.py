@@ -211,6 +211,8 @@ def error_bracket(f: Network, g: Network, box: object = (-1, 1), *,
                                                   rtol, deadline, fl, gl, ilo_v, ihi_v)
         bound_seconds += time.perf_counter() - t_bab
         if len(cands):
+            # the branches work on the outward-rounded box: an attained input must lie inside
+            cands = np.clip(cands, ilo_v, ihi_v)
             errs = np.max(np.abs(forward_split(fl, cands) - forward_split(gl, cands)), axis=1)
             i = int(np.argmax(errs))
             if errs[i] > best_val:
