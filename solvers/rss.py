@@ -673,8 +673,11 @@ def _mitm_float_then_exact(inst: RSSInstance, sc: _Scaled, deadline: float | Non
     if not np.all(np.isfinite(fvals)) or not math.isfinite(ft) or np.sum(np.abs(fvals)) > 1e300:
         return _mitm_bigint(inst, sc, deadline)
     bound = _float_bound(inst)
-    A, Am = K.half_sums(fvals[:h])
-    B, Bm = K.half_sums(fvals[h:])
+    halves = _sorted_sums(fvals[:h], deadline, True), _sorted_sums(fvals[h:], deadline, True)
+    if halves[0] is None or halves[1] is None:
+        return _mitm_stopped(inst, sc, None, "while building the float half-lists",
+                             {"arithmetic": "float64+exact"})
+    (A, Am), (B, Bm) = halves
     splits = list(_size_splits(Am, Bm, rule))
     if not splits:
         return Solution("infeasible", method="mitm", proof="no subset satisfies the cardinality rule")
