@@ -69,6 +69,7 @@ from solvers.results import Solution
 from solvers.rss_bounds import lattice_lower_bound
 from solvers.rss_ckk import balanced_pairs, ckk_bytes, complete_karmarkar_karp
 from solvers.rss_dp import DPPlan, dp_plan, solve_dp
+from solvers.rss_hits import exact_hit, expected_hits_log2, hit_bytes
 from solvers.rss_wide import SCAN_CHUNK, WIDE_BITS, fits_wide, wide_bytes, wide_closest
 
 __all__ = [
@@ -110,6 +111,11 @@ BIGINT_MAX_N = 40
 #: ``auto`` runs complete Karmarkar-Karp first when n exceeds the values' bit length (after
 #: division by their gcd) by this margin: then near-perfect subsets abound.
 CKK_MARGIN = 8
+#: ``auto`` looks for subsets meeting the lattice bound by :mod:`solvers.rss_hits` beyond
+#: ``MITM_MAX_N`` when the normal approximation expects at least 2^HITS_MIN_LOG2 of them.
+HITS_MIN_LOG2 = 4
+#: Seconds of complete Karmarkar-Karp before that search (at most a quarter of the time left).
+CKK_SLICE = 1.0
 #: Largest n for which ``auto`` starts from the greedy subset.
 GREEDY_MAX_N = 5000
 
@@ -282,12 +288,13 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
                              f"(scale {sc.scale})")
         if guess is None or sc.subset_error(subset) < sc.subset_error(guess.subset):
             guess = Solution("feasible", subset=tuple(subset))
-    if rule is None and (planned == math.inf or (planned > 0.5 and _many_near_perfect(sc))):
-        # near-perfect subsets abound: the anytime search may meet the lattice bound long
-        # before an exact engine ends; it gets as long as that engine would take (beyond
-        # its memory, only its O(n) differencing core runs)
+    hits = rule is None and _hits_plausible(sc, bound, budget)
+    if rule is None and (planned == math.inf or (planned > 0.5 and (
+            hits or _many_near_perfect(sc)))):
+        # near-perfect subsets abound: the anytime searches may meet the lattice bound long
+        # before an exact engine ends; they get as long as that engine would take
         limit = deadline if planned == math.inf else start + min(planned, quarter)
-        sol = _ckk_solution(inst, sc, bound, limit, search=ckk_bytes(n) <= budget)
+        sol = _near_perfect(inst, sc, bound, limit, budget, hits)
         if sol.status == "optimal" or planned == math.inf or _expired(deadline):
             return sol
     if dp_fits and (plan.seconds <= exhaustive or not can_end):
@@ -305,6 +312,43 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
                 f"{budget / 2**30:.3g} GiB (with time_limit, the best subset found is returned)")
         return meet_in_the_middle(inst, time_limit=_remaining(deadline))
     return schroeppel_shamir(inst, time_limit=_remaining(deadline), progress=progress)
+
+
+def _hits_plausible(sc: _Scaled, bound: int, budget: int) -> bool:
+    """Whether subsets meeting the lattice bound are expected in numbers (``HITS_MIN_LOG2``)
+    and the modular search on all n values fits in memory."""
+    return (hit_bytes(len(sc.values)) <= budget and len(sc.values) > MITM_MAX_N
+            and expected_hits_log2(sc.values, sc.target - bound) >= HITS_MIN_LOG2)
+
+
+def _near_perfect(inst: RSSInstance, sc: _Scaled, bound: int, limit: float | None,
+                  budget: int, hits: bool) -> Solution:
+    """Complete Karmarkar-Karp, then (``hits``) the modular search for a subset meeting the
+    lattice bound (:mod:`solvers.rss_hits`); beyond its memory, CKK runs only its O(n)
+    differencing core."""
+    search = ckk_bytes(inst.n) <= budget
+    if not hits:
+        return _ckk_solution(inst, sc, bound, limit, search)
+    now = time.perf_counter()
+    first = now + (CKK_SLICE if limit is None else min(CKK_SLICE, (limit - now) / 4))
+    sol = _ckk_solution(inst, sc, bound, first, search)
+    if sol.status == "optimal":
+        return sol
+    found = exact_hit(sc.values, [sc.target - bound, sc.target + bound], limit)
+    stats = {"residues": found.residues, "modulus": found.modulus}
+    if found.subset is not None:  # its sum is target -+ bound: it meets the bound
+        return _solution(inst, found.subset, "hits",
+                         f"the subset meets the exact lattice lower bound {bound} (scale "
+                         f"{sc.scale}); found by modular meet-in-the-middle after "
+                         f"{found.residues} residues mod the prime {found.modulus}", stats)
+    if found.exhausted:  # every residue: no subset meets the bound, so the optimum exceeds it
+        bound += 1
+    if _expired(limit):
+        return sol.replace(lower_bound=min(Fraction(bound, sc.scale), sol.error),
+                           stats={**sol.stats, **stats},
+                           proof=f"{sol.proof}; the modular search for a subset meeting it "
+                                 f"tried {found.residues} residues mod {found.modulus}")
+    return _ckk_solution(inst, sc, bound, limit, search)
 
 
 def _remaining(deadline: float | None) -> float | None:
