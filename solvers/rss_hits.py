@@ -154,6 +154,20 @@ def _two_sum(A, B, want):
     return -1, -1
 
 
+@njit(cache=True)
+def _bucket_bounds(r1, offsets, r, M):
+    """For each a of Q1, the positions of residue r - a in Q2 (bucket starts ``offsets``)."""
+    lo = np.empty(r1.shape[0], dtype=np.int64)
+    hi = np.empty(r1.shape[0], dtype=np.int64)
+    for a in range(r1.shape[0]):
+        need = r - r1[a]
+        if need < 0:
+            need += M
+        lo[a] = offsets[need]
+        hi[a] = offsets[need + 1]
+    return lo, hi
+
+
 def _by_residue(quarter: tuple, M: int) -> tuple[tuple, np.ndarray | None]:
     """A quarter list sorted by residue, and its bucket starts when M fits a table."""
     if M > 1 << TABLE_BITS:
@@ -188,10 +202,10 @@ class _Pairing:
         self.M, self.shift = M, shift
 
     def pairs(self, r: int) -> tuple[np.ndarray, np.ndarray]:
-        need = (np.int64(r) - self.r1) % np.int64(self.M)
         if self.offsets is not None:
-            lo, hi = self.offsets[need], self.offsets[need + 1]
+            lo, hi = _bucket_bounds(self.r1, self.offsets, r, self.M)
         else:
+            need = (np.int64(r) - self.r1) % np.int64(self.M)
             lo, hi = np.searchsorted(self.r2, need), np.searchsorted(self.r2, need, "right")
         count = int(np.sum(hi - lo))
         out_k, out_m = np.empty(count, np.int64), np.empty(count, np.uint64)
@@ -331,6 +345,8 @@ def _search(vals: list[int], goals: list[int], deadline: float | None, seed: int
         k12, m12 = left.pairs(r)
         k12s = np.sort(k12)
         for goal in goals:
+            if _expired(deadline):
+                return None, False, tried, M
             r2 = (goal - r) % M
             k34, m34 = right.pairs(r2)
             want = (goal - r - r2) // M
