@@ -4,7 +4,8 @@ Engines (all exact, all returning :class:`solvers.results.Solution`):
 
 - ``brute``: every subset (the reference; n <= 30);
 - ``mitm``: meet-in-the-middle (Horowitz-Sahni): the two half-lists of subset sums generated
-  sorted by merging, then one linear two-pointer scan; O(2^(n/2)) time and memory;
+  sorted by merging, then one linear two-pointer scan; O(2^(n/2)) time and memory; sums
+  beyond int64 in two 62-bit limbs (:mod:`solvers.rss_wide`);
 - ``bounded``: Schroeppel-Shamir: four quarter-lists stream the half-sums in order, a sorted
   value window at a time: O(2^(n/2)) time, memory O(2^(n/4) + window) (n = 60 in < 1 GB);
 - ``dp``: pseudo-polynomial dynamic programming over the exact integer sums, on bitsets
@@ -12,20 +13,24 @@ Engines (all exact, all returning :class:`solvers.results.Solution`):
   cardinality rules;
 - ``ckk``: complete Karmarkar-Karp (:mod:`solvers.rss_ckk`), an anytime complete search that
   stops as soon as it meets the exact lattice lower bound (:mod:`solvers.rss_bounds`);
-- ``cpsat`` / ``mip``: the OR-Tools formulations of :mod:`solvers.formulations`.
+- ``cpsat`` / ``mip``: the OR-Tools formulations of :mod:`solvers.formulations`;
+- ``hits`` (inside ``auto`` only): a subset meeting the lattice bound exactly, found by the
+  modular four-list search of :mod:`solvers.rss_hits` past the phase transition.
 
 ``auto`` is a portfolio chosen by the instance's exact structure: with no values the empty
 subset; up to 30 values within int64 the meet-in-the-middle; an exact hit of the lattice bound by the greedy ends at once; otherwise the dynamic
 program when its planned range fits the memory budget and beats the exponential engines,
 complete Karmarkar-Karp when n is large compared with the values' bit length (near-perfect
-subsets abound and the lattice bound proves them), then meet-in-the-middle (n <= 44) or
-Schroeppel-Shamir. Memory is estimated before any engine allocates: an engine that would not
+subsets abound and the lattice bound proves them; then, where subsets meeting the bound are
+expected in numbers, the modular search for one), then meet-in-the-middle (n <= 44, or 48 in
+two limbs) or Schroeppel-Shamir. Memory is estimated before any engine allocates: an engine that would not
 fit is skipped, or refused with one :class:`~solvers.numbers.InputError` line.
 
 Exactness: values are exact rationals. When ``common_scale`` turns them into integers whose
-sums fit in int64, the engines run on those integers and every comparison is exact. Otherwise
-a float64 pass runs with a rigorous bound on its rounding error, and every subset whose
-computed error lies within that bound of the best is re-checked in exact arithmetic.
+sums fit in int64, the engines run on those integers and every comparison is exact; up to
+122 bits ``mitm`` runs on two exact 62-bit limbs. Beyond that a float64 pass runs with a
+rigorous bound on its rounding error, and every subset whose computed error lies within that
+bound of the best is re-checked in exact arithmetic.
 
 Examples
 --------
@@ -619,8 +624,11 @@ def _sorted_sums(vals: np.ndarray, deadline: float | None, masks: bool = False):
     """The sorted subset sums of ``vals`` (with their masks when asked), built one item at a
     time so that the deadline is checked between items; None once it has passed."""
     size = 1 << len(vals)
-    sums, tmp = np.zeros(size, dtype=vals.dtype), np.empty(size, dtype=vals.dtype)
-    bits, tmp_m = np.zeros(size, dtype=np.uint64), np.empty(size if masks else 0, np.uint64)
+    sums, tmp = np.empty(size, dtype=vals.dtype), np.empty(size, dtype=vals.dtype)
+    bits, tmp_m = np.empty(size if masks else 0, np.uint64), np.empty(size if masks else 0,
+                                                                     np.uint64)
+    sums[:1] = 0
+    bits[:1] = 0
     for k in range(len(vals)):
         if _expired(deadline):
             return None

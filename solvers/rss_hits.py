@@ -99,9 +99,12 @@ def expected_hits_log2(values: Sequence[int], target: int) -> float:
 
 
 def hit_bytes(n: int) -> float:
-    """Memory of the search on n items: four quarter lists, two residue tables, two lists."""
+    """Memory of the search on n items: the quarter lists (24 bytes a sum) while they are
+    sorted by residue, the bucket bounds, and the paired lists with their sorted copies
+    (twice the planned length, as residues are not all equally full)."""
     q = min(-(-n // 4), QUARTER_MAX)
-    return 4 * 24 * 2.0**q + 2 * 8 * 2.0 ** max(2 * q - LIST_BITS, 0) + 2 * 40 * 2.0**LIST_BITS
+    return 2 * 2 * 24 * 2.0**q + 2 * 8 * 2.0**q + 2 * 8 * 2.0 ** min(
+        max(2 * q - LIST_BITS, 0), TABLE_BITS) + 2 * 2 * 24 * 2.0**LIST_BITS
 
 
 @njit(cache=True)
@@ -332,9 +335,11 @@ def _search(vals: list[int], goals: list[int], deadline: float | None, seed: int
             return None, False, 0, M
         quarters.append(_quarter_sums(kv[cuts[k]:cuts[k + 1]], rv[cuts[k]:cuts[k + 1]], M))
     left = _Pairing(quarters[0], quarters[1], M, cuts[1] - cuts[0])
+    quarters[:2] = [None, None]  # the sorted copies replace them
     if _expired(deadline):
         return None, False, 0, M
     right = _Pairing(quarters[2], quarters[3], M, cuts[3] - cuts[2])
+    del quarters
     plan = _residues(left, M, seed)
     if plan is None:
         return None, False, 0, M
