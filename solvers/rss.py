@@ -59,6 +59,7 @@ from fractions import Fraction
 import numpy as np
 import psutil
 
+from solvers import rss_hits as hits_module
 from solvers import rss_kernels as K
 from solvers.heuristics import greedy_instance
 from solvers.instances import RSSInstance
@@ -322,7 +323,10 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
 def _hits_plausible(sc: _Scaled, bound: int, budget: int) -> bool:
     """Whether subsets meeting the lattice bound are expected in numbers (``HITS_MIN_LOG2``)
     and the modular search on all n values fits in memory."""
-    return (hit_bytes(len(sc.values)) <= budget and len(sc.values) > MITM_MAX_N
+    kept = min(len(sc.values), 4 * hits_module.QUARTER_MAX)  # the rest are differenced
+    # the quotients by the modulus (at most the pairs of one half) must fit int64
+    narrow = sum(abs(v) for v in sc.values).bit_length() <= 59 + kept // 2
+    return (narrow and hit_bytes(len(sc.values)) <= budget and len(sc.values) > MITM_MAX_N
             and expected_hits_log2(sc.values, sc.target - bound) >= HITS_MIN_LOG2)
 
 
