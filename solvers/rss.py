@@ -350,14 +350,15 @@ def _near_perfect(inst: RSSInstance, sc: _Scaled, bound: int, limit: float | Non
                          f"the subset meets the exact lattice lower bound {bound} (scale "
                          f"{sc.scale}); found by modular meet-in-the-middle after "
                          f"{found.residues} residues mod the prime {found.modulus}", stats)
+    searched = f"the modular search tried {found.residues} residues mod {found.modulus}"
     if found.exhausted:  # every residue: no subset meets the bound, so the optimum exceeds it
         bound += 1
+        searched += f" (all of them: no subset meets the lattice bound, {bound} is a bound)"
     if _expired(limit):
         return sol.replace(lower_bound=min(Fraction(bound, sc.scale), sol.error),
-                           stats={**sol.stats, **stats},
-                           proof=f"{sol.proof}; the modular search for a subset meeting it "
-                                 f"tried {found.residues} residues mod {found.modulus}")
-    return _ckk_solution(inst, sc, bound, limit, search)
+                           stats={**sol.stats, **stats}, proof=f"{sol.proof}; {searched}")
+    sol = _ckk_solution(inst, sc, bound, limit, search)
+    return sol.replace(stats={**sol.stats, **stats}, proof=f"{sol.proof}; {searched}")
 
 
 def _remaining(deadline: float | None) -> float | None:

@@ -195,8 +195,9 @@ def _half_list(vals: Sequence[int], deadline: float | None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """All subset sums of ``vals`` sorted, as (hi, lo, mask); None if the deadline passed."""
     size = 1 << len(vals)
-    sh, sl, sm = np.zeros(size, np.int64), np.zeros(size, np.int64), np.zeros(size, np.uint64)
+    sh, sl, sm = np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.uint64)
     th, tl, tm = np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.uint64)
+    sh[0], sl[0], sm[0] = 0, 0, 0  # the empty subset; the merges fill the rest
     vh, vl = to_limbs(vals)
     for k in range(len(vals)):
         if _expired(deadline):
