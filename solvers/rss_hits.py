@@ -83,19 +83,23 @@ def expected_hits_log2(values: Sequence[int], target: int) -> float:
 
     >>> round(expected_hits_log2([3] * 20, 30), 1)  # C(20, 10) = 184756: about 2^17.5
     17.5
+    >>> round(expected_hits_log2([2**3000 + 1, 2**3000 + 3], 2**3001 + 4))  # no overflow
+    -3000
     """
     nz = [abs(v) for v in values if v]
     if not nz:
         return 0.0 if target == 0 else -math.inf
-    g = 0
-    for v in nz:
-        g = math.gcd(g, v)
+    g = math.gcd(*nz)
     if target % g:
         return -math.inf
-    mean = sum(values) / 2  # floats suffice for an estimate
-    var = sum((v / g) ** 2 for v in nz) / 4
-    z2 = ((target - mean) / g) ** 2 / (2 * var)
-    return len(nz) - 0.5 * math.log2(2 * math.pi * var) - z2 / math.log(2)
+    # logarithms of exact integers: no float overflow however wide the values
+    log2_var = math.log2(sum((v // g) ** 2 for v in nz)) - 2
+    twice_gap = abs(2 * target - sum(values)) // g  # 2 |target - mean| / g
+    z2 = 0.0
+    if twice_gap:
+        z2_log2 = 2 * math.log2(twice_gap) - 3 - log2_var  # z^2 = gap^2 / (2 var)
+        z2 = 2.0**z2_log2 if z2_log2 < 60 else math.inf
+    return len(nz) - 0.5 * (math.log2(2 * math.pi) + log2_var) - z2 / math.log(2)
 
 
 def hit_bytes(n: int) -> float:
