@@ -22,7 +22,7 @@ subset; up to 30 values within int64 the meet-in-the-middle; an exact hit of the
 program when its planned range fits the memory budget and beats the exponential engines,
 complete Karmarkar-Karp when n is large compared with the values' bit length (near-perfect
 subsets abound and the lattice bound proves them; then, where subsets meeting the bound are
-expected in numbers, the modular search for one), then meet-in-the-middle (n <= 44, or 48 in
+expected in numbers, the modular search for one), then meet-in-the-middle (n <= 44, or 52 in
 two limbs) or Schroeppel-Shamir. Memory is estimated before any engine allocates: an engine that would not
 fit is skipped, or refused with one :class:`~solvers.numbers.InputError` line.
 
@@ -110,8 +110,9 @@ CANDIDATE_CAP = 200_000
 #: Largest row of :func:`solve_rss_batch` (compiled per-row meet-in-the-middle on uint64 masks).
 BATCH_MAX_N = 40
 #: Largest n for which ``auto`` runs the two-limb meet-in-the-middle (exact sums up to
-#: 122 bits, :mod:`solvers.rss_wide`): two lists of 2^24 sums, about 1.6 GB.
-WIDE_MITM_MAX_N = 48
+#: 122 bits, :mod:`solvers.rss_wide`) when its lists fit the memory budget: 2^26 sums per
+#: half, about 6.4 GB planned (4 GB measured) and 20 s at n = 52.
+WIDE_MITM_MAX_N = 52
 #: Largest n for the pure Python-integer engine (sums beyond 122 bits after scaling).
 BIGINT_MAX_N = 40
 #: ``auto`` runs complete Karmarkar-Karp first when n exceeds the values' bit length (after
@@ -277,7 +278,8 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
     # WIDE_MITM_MAX_N, Python integers to BIGINT_MAX_N
     mitm_max = {"int64": MITM_MAX_N, "wide": WIDE_MITM_MAX_N}.get(arithmetic, BIGINT_MAX_N)
     mitm_need = wide_bytes(n) if arithmetic == "wide" else _mitm_bytes(n)
-    can_end = n <= mitm_max or (arithmetic == "int64" and n <= 64 and rule is None)
+    can_end = (n <= mitm_max and mitm_need <= budget) or (
+        arithmetic == "int64" and n <= 64 and rule is None)
     # the planned time of the best exact engine (infinite when none can end)
     planned = min(plan.seconds if dp_fits else math.inf, exhaustive if can_end else math.inf)
     quarter = math.inf if deadline is None else (deadline - start) / 4
@@ -295,13 +297,14 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
         if guess is None or sc.subset_error(subset) < sc.subset_error(guess.subset):
             guess = Solution("feasible", subset=tuple(subset))
     hits = rule is None and _hits_plausible(sc, bound, budget)
-    if rule is None and (planned == math.inf or (planned > 0.5 and (
-            hits or _many_near_perfect(sc)))):
+    # an exact engine planned to take over twice the time limit: the anytime searches' best
+    hopeless = planned == math.inf or planned > 2 * (4 * quarter)
+    if rule is None and (hopeless or (planned > 0.5 and (hits or _many_near_perfect(sc)))):
         # near-perfect subsets abound: the anytime searches may meet the lattice bound long
         # before an exact engine ends; they get as long as that engine would take
-        limit = deadline if planned == math.inf else start + min(planned, quarter)
+        limit = deadline if hopeless else start + min(planned, quarter)
         sol = _near_perfect(inst, sc, bound, limit, budget, hits)
-        if sol.status == "optimal" or planned == math.inf or _expired(deadline):
+        if sol.status == "optimal" or hopeless or _expired(deadline):
             return sol
     if dp_fits and (plan.seconds <= exhaustive or not can_end):
         return _dp_solution(inst, sc, plan, bound, deadline, guess)
