@@ -191,7 +191,8 @@ class _Objective:
 def error_attack(f: Network, g: Network, box: tuple[object, object] | None = None, *,
                  lo: np.ndarray | None = None, hi: np.ndarray | None = None,
                  starts: int = 8, iterations: int = 60, polish: int = 200,
-                 extra_starts: np.ndarray | None = None, seed: int = 0,
+                 extra_starts: np.ndarray | None = None,
+                 targeted_starts: tuple[np.ndarray, np.ndarray] | None = None, seed: int = 0,
                  time_limit: float | None = None,
                  exact: tuple[ExactEvaluator, ExactEvaluator] | None = None) -> AttackResult:
     """An input of the box with a large ``||f(x) - g(x)||_inf``, its error exact.
@@ -203,7 +204,11 @@ def error_attack(f: Network, g: Network, box: tuple[object, object] | None = Non
     iterations : ascent rounds (each: a sign-gradient step and a line search towards the
         vertex maximising the current linear piece; kept only where the error grows).
     polish : single-coordinate moves (to lo, 0 or hi) of the best input per output and sign.
-    extra_starts : more starting points (m, d_0), e.g. the maximisers of linear bounds.
+    extra_starts : more starting points (m, d_0) for every output and sign, e.g. the
+        maximisers of linear bounds.
+    targeted_starts : ``(X, rows)``: more starting points, each for one objective only: row
+        ``r < k`` is ``f_r - g_r``, row ``k + r`` is ``g_r - f_r`` (e.g. the points a
+        relaxation of that error proposes).
     time_limit : seconds for the float search (the exact evaluation of the best inputs
         follows it).
     exact : exact evaluators of f and g when the caller already holds them.
@@ -220,6 +225,12 @@ def error_attack(f: Network, g: Network, box: tuple[object, object] | None = Non
     fl, gl = split_layers(f), split_layers(g)
     objs = [(k, s) for k in range(f.sizes[-1]) for s in (1.0, -1.0)]
     X, k_idx, s_idx = _starting_points(objs, lo, hi, starts, extra_starts, rng)
+    if targeted_starts is not None and len(targeted_starts[0]):
+        TX, rows = targeted_starts
+        n_out = f.sizes[-1]
+        X = np.vstack([X, np.clip(np.asarray(TX, dtype=np.float64), lo, hi)])
+        k_idx = np.concatenate([k_idx, np.asarray(rows) % n_out])
+        s_idx = np.concatenate([s_idx, np.where(np.asarray(rows) < n_out, 1.0, -1.0)])
     obj = _Objective(fl, gl, k_idx, s_idx)
     X, val, evaluated = _ascend(obj, X, lo, hi, iterations, deadline)
     # the best row per objective, then single-coordinate moves to lo, 0 or hi

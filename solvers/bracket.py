@@ -28,10 +28,16 @@ from typing import Any
 import numpy as np
 
 from solvers.attack import ExactEvaluator, error_attack, exact_error
-from solvers.linear_bounds import align, error_upper_bound, forward_split, split_layers
+from solvers.linear_bounds import (
+    SplitLayer,
+    align,
+    error_upper_bound,
+    forward_split,
+    split_layers,
+)
 from solvers.networks import Network
 from solvers.numbers import InputError, check_time_limit, fraction_str, to_fraction
-from solvers.spectral_bounds import spectral_error_bound
+from solvers.spectral_bounds import SpectralBound, spectral_error_bound
 
 __all__ = ["ErrorBracket", "error_bracket", "box_doubles", "memory_estimate",
            "BRANCH_MAX_INPUTS", "MAX_MEMORY"]
@@ -46,6 +52,9 @@ MAX_MEMORY = 12 * 2**30
 #: Share of the time limit the spectral bound may take (rows it does not reach keep the
 #: linear bound); the attack has the rest.
 SPECTRAL_SHARE = 0.7
+#: Inputs each spectral relaxation proposes (rounded along random directions, both signs),
+#: and how many of the best of them (in float) start the attack on that error.
+SPECTRAL_POINTS, SPECTRAL_STARTS = 64, 4
 
 
 def memory_estimate(f: Network, g: Network, starts: int = 8) -> int:
@@ -109,6 +118,8 @@ class ErrorBracket:
     ``attained`` is exact (a Fraction, the error at ``attained_input``, output
     ``attained_output``); ``certified`` a double that bounds the sup in exact arithmetic;
     ``mode`` how the networks were bounded (``differential`` or ``independent``);
+    ``method`` what gave the certified value (linear bounds, spectral bounds, branch and
+    bound over sub-boxes);
     ``boxes`` the sub-boxes of the final partition, ``status`` ``"met"`` when the bracket
     closed to within ``rtol`` and ``"time_limit"`` otherwise.
     """
@@ -119,6 +130,7 @@ class ErrorBracket:
     certified: float
     root_bound: float
     mode: str
+    method: str
     boxes: int
     status: str
     box: tuple[Fraction, Fraction]
@@ -140,7 +152,8 @@ class ErrorBracket:
             "attained_output": self.attained_output,
             "certified_error": self.certified,
             "certified_error_kind": "rigorous upper bound on sup over the box of ||f - g||_inf "
-                                    "(outward-rounded linear bound propagation, spectral bounds)",
+                                    "(outward-rounded)",
+            "certified_method": self.method,
             "bracket_ratio": self.ratio if math.isfinite(self.ratio) else None,
             "bracket_root_bound": self.root_bound,
             "bracket_mode": self.mode,
@@ -186,16 +199,16 @@ def error_bracket(f: Network, g: Network, box: object = (-1, 1), *,
         branch = d0 <= BRANCH_MAX_INPUTS
     lo0, hi0 = np.full(d0, olo), np.full(d0, ohi)
     deadline = None if time_limit is None else start + time_limit
-    root, certified = _first_certificate(f, g, aligned, lo0, hi0, branch,
-                                         None if time_limit is None
-                                         else start + SPECTRAL_SHARE * time_limit)
+    root, certified, method, targeted = _first_certificate(
+        f, g, aligned, lo0, hi0, branch,
+        None if time_limit is None else start + SPECTRAL_SHARE * time_limit)
     bound_seconds = time.perf_counter() - start
     left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
     evaluators = (ExactEvaluator(f), ExactEvaluator(g))
     ilo_v, ihi_v = np.full(d0, ilo), np.full(d0, ihi)
     t_att = time.perf_counter()
     att = error_attack(f, g, lo=ilo_v, hi=ihi_v, starts=starts, seed=seed,
-                       extra_starts=root.inputs,
+                       extra_starts=root.inputs, targeted_starts=targeted,
                        time_limit=None if left is None else left * (ATTACK_SHARE if branch
                                                                     else 1.0),
                        exact=evaluators)
@@ -209,6 +222,8 @@ def error_bracket(f: Network, g: Network, box: object = (-1, 1), *,
         t_bab = time.perf_counter()
         certified, boxes, status, cands = _branch(f, g, aligned, lo0, hi0, root, float(att.error),
                                                   rtol, deadline, fl, gl, ilo_v, ihi_v)
+        method = f"{root.mode} linear bounds, branch and bound over {boxes} sub-box" \
+                 f"{'es' if boxes != 1 else ''}"
         bound_seconds += time.perf_counter() - t_bab
         if len(cands):
             # the branches work on the outward-rounded box: an attained input must lie inside
@@ -227,22 +242,44 @@ def error_bracket(f: Network, g: Network, box: object = (-1, 1), *,
         status = "met"
     return ErrorBracket(attained=attained, attained_input=np.asarray(arg), certified=certified,
                         attained_output=int(np.argmax(outs)), root_bound=root.bound,
-                        mode=root.mode, boxes=boxes, status=status, box=qbox,
+                        mode=root.mode, method=method, boxes=boxes, status=status, box=qbox,
                         seconds=time.perf_counter() - start, attack_seconds=attack_seconds,
                         bound_seconds=bound_seconds)
 
 
 def _first_certificate(f: Network, g: Network, aligned: Any, lo: np.ndarray, hi: np.ndarray,
-                       branch: bool, spectral_deadline: float | None) -> tuple[Any, float]:
-    """The root linear bound, and the certified bound before any branching: with many inputs
-    and one hidden layer, the smaller of the linear and the spectral bound per output."""
+                       branch: bool, spectral_deadline: float | None
+                       ) -> tuple[Any, float, str, tuple[np.ndarray, np.ndarray] | None]:
+    """The root linear bound, the certified bound before any branching (with many inputs and
+    one hidden layer, the smaller of the linear and the spectral bound per output), the method
+    that gave it, and the attack's targeted starts the spectral relaxations propose."""
     root = error_upper_bound(f, g, lo=lo, hi=hi, aligned=aligned)
+    linear = f"{root.mode} linear bounds"
     if branch or aligned is None or len(aligned[0]) != 2:
-        return root, root.bound
+        return root, root.bound, linear, None
     # many inputs, one hidden layer: the spectral bound pays once for many small gaps
     spec = spectral_error_bound(*aligned, lo, hi, deadline=spectral_deadline,
-                                order=np.argsort(-root.per_output))  # the worst rows first
-    return root, float(np.max(np.minimum(root.per_output, spec)))
+                                order=np.argsort(-root.per_output),  # the worst rows first
+                                points=SPECTRAL_POINTS)
+    best = np.minimum(root.per_output, spec.per_output)
+    worst = int(np.argmax(best))
+    method = "spectral (cut-norm) bounds" if spec.per_output[worst] < root.per_output[worst] \
+        else linear
+    return root, float(best[worst]), method, _best_per_row(spec, *aligned, SPECTRAL_STARTS)
+
+
+def _best_per_row(spec: SpectralBound, fl: list[SplitLayer], gl: list[SplitLayer], keep: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The ``keep`` proposed inputs of each row with the largest float error on that row."""
+    if not len(spec.rows):
+        return spec.inputs, spec.rows
+    k = fl[-1].pos.shape[0]
+    diff = forward_split(fl, spec.inputs) - forward_split(gl, spec.inputs)
+    vals = np.where(spec.rows < k, 1.0, -1.0) * diff[np.arange(len(spec.rows)), spec.rows % k]
+    chosen = [sel[np.argsort(-vals[sel])[:keep]] for row in np.unique(spec.rows)
+              for sel in [np.flatnonzero(spec.rows == row)]]
+    idx = np.concatenate(chosen)
+    return spec.inputs[idx], spec.rows[idx]
 
 
 def _branch(f: Network, g: Network, aligned: Any, lo: np.ndarray, hi: np.ndarray, root: Any,
