@@ -44,7 +44,7 @@ import scipy.linalg
 from solvers.linear_bounds import SplitLayer
 
 __all__ = ["spectral_error_bound", "SpectralBound", "sigma_max_upper", "cut_scalings",
-           "CutSolution"]
+           "cut_bound", "CutSolution"]
 
 _U = 2.0**-53
 _TINY = 1e-290
@@ -104,7 +104,7 @@ class CutSolution:
     ``value``: the relaxation's value at the unit row vectors and the column vectors ``W``
     (a lower bound of the semidefinite optimum, not of the cut norm; at the optimum the
     scalings ``s`` (rows) and ``t`` (groups) bound the cut at this value, and
-    :func:`_cut_bound` certifies what they give). ``W`` also proposes inputs: its rows
+    :func:`cut_bound` certifies what they give). ``W`` also proposes inputs: its rows
     rounded along a random direction are box points where ``tau . C y`` tends to be large.
     """
 
@@ -131,7 +131,7 @@ def cut_scalings(C: np.ndarray, r: np.ndarray, *, rank: int | None = None,
 
     >>> C, r = np.array([[1.0, 1.0], [1.0, -1.0]]), np.ones(2)
     >>> sol = cut_scalings(C, r)
-    >>> b = _cut_bound(C, r, sol.s, sol.t)
+    >>> b = cut_bound(C, r, sol.s, sol.t)
     >>> bool(abs(sol.value - 2 * 2**0.5) < 1e-9), bool(2 * 2**0.5 <= b < 2 * 2**0.5 + 1e-5)
     (True, True)
     """
@@ -160,7 +160,7 @@ def cut_scalings(C: np.ndarray, r: np.ndarray, *, rank: int | None = None,
     return CutSolution(value, np.sqrt(alpha), np.sqrt(beta), W)
 
 
-def _cut_bound(C: np.ndarray, r: np.ndarray, s: np.ndarray, t: np.ndarray) -> float:
+def cut_bound(C: np.ndarray, r: np.ndarray, s: np.ndarray, t: np.ndarray) -> float:
     """A rigorous upper bound of ``max tau . C y`` (``|y_j| <= r_j``):
     ``||s|| ||t r|| sigma_max(S^-1 C T^-1)`` for any positive s, t (Cauchy-Schwarz on
     ``(S tau) . (S^-1 C T^-1) (T y)``)."""
@@ -327,7 +327,7 @@ def spectral_error_bound(target: list[SplitLayer], other: list[SplitLayer], lo: 
             # the affine part joins the rows: l . y <= |2 l . y| / 2
             C, fold_slack = fold(np.vstack([2 * lin, C]))
             sol = cut_scalings(C, fold.r, deadline=deadline, seed=row)
-            total = const + 0.5 * (_cut_bound(C, fold.r, sol.s, sol.t) + slack + fold_slack)
+            total = const + 0.5 * (cut_bound(C, fold.r, sol.s, sol.t) + slack + fold_slack)
             out[row] = math.nextafter(total * (1 + _REL) + _TINY, math.inf) if total > 0 else \
                 math.nextafter(total * (1 - _REL) + _TINY, math.inf)
             found.append(fold.inputs(sol.W, points, seed=row))
