@@ -28,7 +28,10 @@ from solvers.linear_bounds import SplitLayer, box_arrays, forward_split, split_l
 from solvers.networks import Network
 from solvers.numbers import InputError
 
-__all__ = ["ExactEvaluator", "exact_error", "AttackResult", "error_attack"]
+__all__ = ["ExactEvaluator", "exact_error", "AttackResult", "error_attack", "TABU_TENURE"]
+
+#: Rounds a coordinate the tabu search just moved stays put (unless moving it sets a record).
+TABU_TENURE = 20
 
 
 def _scaled_ints(a: np.ndarray) -> tuple[np.ndarray, int]:
@@ -203,7 +206,8 @@ def error_attack(f: Network, g: Network, box: tuple[object, object] | None = Non
     starts : starting points per output and sign (random vertices, random points, the centre).
     iterations : ascent rounds (each: a sign-gradient step and a line search towards the
         vertex maximising the current linear piece; kept only where the error grows).
-    polish : single-coordinate moves (to lo, 0 or hi) of the best input per output and sign.
+    polish : rounds of tabu search over single-coordinate moves (to lo, 0 or hi) from the
+        best input per output and sign.
     extra_starts : more starting points (m, d_0) for every output and sign, e.g. the
         maximisers of linear bounds.
     targeted_starts : ``(X, rows)``: more starting points, each for one objective only: row
@@ -309,21 +313,33 @@ def _ascend(obj: _Objective, X: np.ndarray, lo: np.ndarray, hi: np.ndarray, iter
 
 def _polish(fl: list, gl: list, B: np.ndarray, bk: np.ndarray, bs: np.ndarray, lo: np.ndarray,
             hi: np.ndarray, polish: int, deadline: float | None) -> tuple[np.ndarray, int]:
-    """Single-coordinate moves (to lo, 0 or hi) of each best input while one helps."""
+    """Tabu search over single-coordinate moves (to lo, 0 or hi) from each best input.
+
+    Each round takes the best move of each input even when it lowers the error, so that the
+    search walks out of local maxima; a coordinate just moved stays put for ``TABU_TENURE``
+    rounds (fewer with few inputs) unless moving it beats the best error. Returns the best
+    input met per row and the number of evaluations."""
+    d = B.shape[1]
     bval = _Objective(fl, gl, bk, bs).values(B)
+    cur, best = B.copy(), B.copy()
     levels = np.stack([lo, np.clip(0.0, lo, hi), hi])  # (3, d0)
+    cols = np.tile(np.arange(d), 3)
+    tenure = max(1, min(TABU_TENURE, d // 4))
+    free_at = np.zeros((len(B), d), dtype=np.int64)  # the round a coordinate may move again
     evaluated = 0
-    for _ in range(polish):
+    for it in range(polish):
         if deadline is not None and time.perf_counter() > deadline:
             break
-        moved = False
         for r in range(len(B)):
-            C, out = _single_moves(fl, B[r], levels)
-            v = bs[r] * (out - _single_moves(gl, B[r], levels)[1])[:, bk[r]]
+            C, out = _single_moves(fl, cur[r], levels)
+            v = bs[r] * (out - _single_moves(gl, cur[r], levels)[1])[:, bk[r]]
             evaluated += len(C)
-            i = int(np.argmax(v))
+            allowed = (levels.ravel() != cur[r][cols]) & ((free_at[r, cols] <= it) | (v > bval[r]))
+            if not allowed.any():
+                continue
+            i = int(np.argmax(np.where(allowed, v, -np.inf)))
+            cur[r] = C[i]
+            free_at[r, cols[i]] = it + 1 + tenure
             if v[i] > bval[r]:
-                B[r], bval[r], moved = C[i], v[i], True
-        if not moved:
-            break
-    return B, evaluated
+                best[r], bval[r] = C[i], v[i]
+    return best, evaluated
