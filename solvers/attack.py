@@ -28,10 +28,13 @@ from solvers.linear_bounds import SplitLayer, box_arrays, forward_split, split_l
 from solvers.networks import Network
 from solvers.numbers import InputError
 
-__all__ = ["ExactEvaluator", "exact_error", "AttackResult", "error_attack", "TABU_TENURE"]
+__all__ = ["ExactEvaluator", "exact_error", "AttackResult", "error_attack", "TABU_TENURE",
+           "POLISH_SHARE"]
 
 #: Rounds a coordinate the tabu search just moved stays put (unless moving it sets a record).
 TABU_TENURE = 20
+#: The tabu search starts from the inputs whose error is at least this share of the largest.
+POLISH_SHARE = 0.8
 
 
 def _scaled_ints(a: np.ndarray) -> tuple[np.ndarray, int]:
@@ -193,7 +196,7 @@ class _Objective:
 
 def error_attack(f: Network, g: Network, box: tuple[object, object] | None = None, *,
                  lo: np.ndarray | None = None, hi: np.ndarray | None = None,
-                 starts: int = 8, iterations: int = 60, polish: int = 200,
+                 starts: int = 8, iterations: int = 60, polish: int = 2000,
                  extra_starts: np.ndarray | None = None,
                  targeted_starts: tuple[np.ndarray, np.ndarray] | None = None, seed: int = 0,
                  time_limit: float | None = None,
@@ -317,8 +320,10 @@ def _polish(fl: list, gl: list, B: np.ndarray, bk: np.ndarray, bs: np.ndarray, l
 
     Each round takes the best move of each input even when it lowers the error, so that the
     search walks out of local maxima; a coordinate just moved stays put for ``TABU_TENURE``
-    rounds (fewer with few inputs) unless moving it beats the best error. Returns the best
-    input met per row and the number of evaluations."""
+    rounds (fewer with few inputs) unless moving it beats the best error. Only inputs within
+    ``POLISH_SHARE`` of the largest error are searched (the sup is the largest error), each
+    until it has not improved for ``2 tenure + 10`` rounds. Returns the best input met per row
+    and the number of evaluations."""
     d = B.shape[1]
     bval = _Objective(fl, gl, bk, bs).values(B)
     cur, best = B.copy(), B.copy()
@@ -326,20 +331,23 @@ def _polish(fl: list, gl: list, B: np.ndarray, bk: np.ndarray, bs: np.ndarray, l
     cols = np.tile(np.arange(d), 3)
     tenure = max(1, min(TABU_TENURE, d // 4))
     free_at = np.zeros((len(B), d), dtype=np.int64)  # the round a coordinate may move again
+    active = bval >= POLISH_SHARE * max(float(bval.max(initial=0.0)), 0.0)
+    stale = np.zeros(len(B), dtype=np.int64)
     evaluated = 0
     for it in range(polish):
-        if deadline is not None and time.perf_counter() > deadline:
+        if not active.any() or (deadline is not None and time.perf_counter() > deadline):
             break
-        for r in range(len(B)):
+        for r in np.flatnonzero(active):
             C, out = _single_moves(fl, cur[r], levels)
             v = bs[r] * (out - _single_moves(gl, cur[r], levels)[1])[:, bk[r]]
             evaluated += len(C)
             allowed = (levels.ravel() != cur[r][cols]) & ((free_at[r, cols] <= it) | (v > bval[r]))
-            if not allowed.any():
-                continue
             i = int(np.argmax(np.where(allowed, v, -np.inf)))
-            cur[r] = C[i]
-            free_at[r, cols[i]] = it + 1 + tenure
-            if v[i] > bval[r]:
-                best[r], bval[r] = C[i], v[i]
+            if allowed[i]:
+                cur[r] = C[i]
+                free_at[r, cols[i]] = it + 1 + tenure
+            stale[r] += 1
+            if allowed[i] and v[i] > bval[r]:
+                best[r], bval[r], stale[r] = C[i], v[i], 0
+            active[r] = stale[r] <= 2 * tenure + 10
     return best, evaluated
