@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from solvers.attack import ExactEvaluator, error_attack, exact_error
+from solvers.attack import AttackResult, ExactEvaluator, error_attack, exact_error
 from solvers.linear_bounds import (
     SplitLayer,
     align,
@@ -48,6 +48,9 @@ __all__ = ["ErrorBracket", "error_bracket", "box_doubles", "memory_estimate",
 BRANCH_MAX_INPUTS = 8
 #: Share of the time limit for the attack when the box is branched on (the rest refines).
 ATTACK_SHARE = 0.3
+#: Without branching the attack runs in rounds until the time limit, or until this many
+#: rounds in a row found no larger error.
+ATTACK_PATIENCE = 3
 #: The bracket refuses to start when its estimated working memory exceeds this (bytes).
 MAX_MEMORY = 12 * 2**30
 #: Share of the time limit the spectral bound may take (rows it does not reach keep the
@@ -56,7 +59,8 @@ SPECTRAL_SHARE = 0.7
 #: BLAS threads of the bracket's linear algebra (see :func:`error_bracket`).
 BLAS_THREADS = 1
 #: Inputs each spectral relaxation proposes (rounded along random directions, both signs),
-#: and how many of the best of them (in float) start the attack on that error.
+#: and how many of them (the best in float first) start each round of the attack on that
+#: error.
 SPECTRAL_POINTS, SPECTRAL_STARTS = 64, 4
 
 
@@ -219,11 +223,9 @@ def _error_bracket(f: Network, g: Network, box: object, time_limit: float | None
     evaluators = (ExactEvaluator(f), ExactEvaluator(g))
     ilo_v, ihi_v = np.full(d0, ilo), np.full(d0, ihi)
     t_att = time.perf_counter()
-    att = error_attack(f, g, lo=ilo_v, hi=ihi_v, starts=starts, seed=seed,
-                       extra_starts=root.inputs, targeted_starts=targeted,
-                       time_limit=None if left is None else left * (ATTACK_SHARE if branch
-                                                                    else 1.0),
-                       exact=evaluators)
+    att = _attack_rounds(f, g, ilo_v, ihi_v, starts, seed, root.inputs, targeted,
+                         None if left is None else left * (ATTACK_SHARE if branch else 1.0),
+                         evaluators, certified / (1 + rtol), 1 if branch else ATTACK_PATIENCE)
     attack_seconds = time.perf_counter() - t_att
     best_in, best_val = att.input, att.float_error
     boxes, status = 1, "time_limit"
@@ -261,7 +263,7 @@ def _error_bracket(f: Network, g: Network, box: object, time_limit: float | None
 
 def _first_certificate(f: Network, g: Network, aligned: Any, lo: np.ndarray, hi: np.ndarray,
                        branch: bool, spectral_deadline: float | None
-                       ) -> tuple[Any, float, str, tuple[np.ndarray, np.ndarray] | None]:
+                       ) -> tuple[Any, float, str, tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
     """The root linear bound, the certified bound before any branching (with many inputs and
     one hidden layer, the smaller of the linear and the spectral bound per output), the method
     that gave it, and the attack's targeted starts the spectral relaxations propose."""
@@ -277,21 +279,56 @@ def _first_certificate(f: Network, g: Network, aligned: Any, lo: np.ndarray, hi:
     worst = int(np.argmax(best))
     method = "spectral (cut-norm) bounds" if spec.per_output[worst] < root.per_output[worst] \
         else linear
-    return root, float(best[worst]), method, _best_per_row(spec, *aligned, SPECTRAL_STARTS)
+    return root, float(best[worst]), method, _ranked_per_row(spec, *aligned)
 
 
-def _best_per_row(spec: SpectralBound, fl: list[SplitLayer], gl: list[SplitLayer], keep: int
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """The ``keep`` proposed inputs of each row with the largest float error on that row."""
+def _ranked_per_row(spec: SpectralBound, fl: list[SplitLayer], gl: list[SplitLayer]
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The proposed inputs, their rows, and their rank within the row by float error on
+    that row (0 for the largest)."""
+    rank = np.zeros(len(spec.rows), dtype=np.intp)
     if not len(spec.rows):
-        return spec.inputs, spec.rows
+        return spec.inputs, spec.rows, rank
     k = fl[-1].pos.shape[0]
     diff = forward_split(fl, spec.inputs) - forward_split(gl, spec.inputs)
     vals = np.where(spec.rows < k, 1.0, -1.0) * diff[np.arange(len(spec.rows)), spec.rows % k]
-    chosen = [sel[np.argsort(-vals[sel])[:keep]] for row in np.unique(spec.rows)
-              for sel in [np.flatnonzero(spec.rows == row)]]
-    idx = np.concatenate(chosen)
-    return spec.inputs[idx], spec.rows[idx]
+    for row in np.unique(spec.rows):
+        sel = np.flatnonzero(spec.rows == row)
+        rank[sel[np.argsort(-vals[sel])]] = np.arange(len(sel))
+    return spec.inputs, spec.rows, rank
+
+
+def _attack_rounds(f: Network, g: Network, lo: np.ndarray, hi: np.ndarray, starts: int,
+                   seed: int, extra: np.ndarray,
+                   targeted: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+                   time_limit: float | None, evaluators: tuple[ExactEvaluator, ExactEvaluator],
+                   enough: float, patience: int) -> AttackResult:
+    """Rounds of attacks: round j starts from new random points and from the proposed
+    inputs ranked ``SPECTRAL_STARTS j`` to ``SPECTRAL_STARTS (j + 1) - 1`` in their row.
+    Stops at the time limit (after one round without a limit), once the error reaches
+    ``enough``, or after ``patience`` rounds in a row that did not raise it. Returns the
+    attack with the largest exact error."""
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    best: AttackResult | None = None
+    stale = 0
+    for j in range(10**6):
+        left = None if deadline is None else deadline - time.perf_counter()
+        if best is not None and (left is None or left <= 0 or float(best.error) >= enough
+                                 or stale >= patience):
+            break
+        batch = None
+        if targeted is not None:
+            sel = (targeted[2] >= SPECTRAL_STARTS * j) & (targeted[2] < SPECTRAL_STARTS * (j + 1))
+            batch = targeted[0][sel], targeted[1][sel]
+        att = error_attack(f, g, lo=lo, hi=hi, starts=starts, seed=seed + j,
+                           extra_starts=extra if j == 0 else None, targeted_starts=batch,
+                           time_limit=None if left is None else max(left, 0.0),
+                           exact=evaluators)
+        stale += 1
+        if best is None or att.error > best.error:
+            best, stale = att, 0
+    assert best is not None
+    return best
 
 
 def _branch(f: Network, g: Network, aligned: Any, lo: np.ndarray, hi: np.ndarray, root: Any,
