@@ -28,7 +28,13 @@ from solvers.linear_bounds import SplitLayer, box_arrays, forward_split, split_l
 from solvers.networks import Network
 from solvers.numbers import InputError
 
-__all__ = ["ExactEvaluator", "exact_error", "AttackResult", "error_attack"]
+__all__ = ["ExactEvaluator", "exact_error", "AttackResult", "error_attack", "TABU_TENURE",
+           "POLISH_SHARE"]
+
+#: Rounds a coordinate the tabu search just moved stays put (unless moving it sets a record).
+TABU_TENURE = 20
+#: The tabu search starts from the inputs whose error is at least this share of the largest.
+POLISH_SHARE = 0.8
 
 
 def _scaled_ints(a: np.ndarray) -> tuple[np.ndarray, int]:
@@ -190,8 +196,9 @@ class _Objective:
 
 def error_attack(f: Network, g: Network, box: tuple[object, object] | None = None, *,
                  lo: np.ndarray | None = None, hi: np.ndarray | None = None,
-                 starts: int = 8, iterations: int = 60, polish: int = 200,
-                 extra_starts: np.ndarray | None = None, seed: int = 0,
+                 starts: int = 8, iterations: int = 60, polish: int = 2000,
+                 extra_starts: np.ndarray | None = None,
+                 targeted_starts: tuple[np.ndarray, np.ndarray] | None = None, seed: int = 0,
                  time_limit: float | None = None,
                  exact: tuple[ExactEvaluator, ExactEvaluator] | None = None) -> AttackResult:
     """An input of the box with a large ``||f(x) - g(x)||_inf``, its error exact.
@@ -202,8 +209,13 @@ def error_attack(f: Network, g: Network, box: tuple[object, object] | None = Non
     starts : starting points per output and sign (random vertices, random points, the centre).
     iterations : ascent rounds (each: a sign-gradient step and a line search towards the
         vertex maximising the current linear piece; kept only where the error grows).
-    polish : single-coordinate moves (to lo, 0 or hi) of the best input per output and sign.
-    extra_starts : more starting points (m, d_0), e.g. the maximisers of linear bounds.
+    polish : rounds of tabu search over single-coordinate moves (to lo, 0 or hi) from the
+        best input per output and sign.
+    extra_starts : more starting points (m, d_0) for every output and sign, e.g. the
+        maximisers of linear bounds.
+    targeted_starts : ``(X, rows)``: more starting points, each for one objective only: row
+        ``r < k`` is ``f_r - g_r``, row ``k + r`` is ``g_r - f_r`` (e.g. the points a
+        relaxation of that error proposes).
     time_limit : seconds for the float search (the exact evaluation of the best inputs
         follows it).
     exact : exact evaluators of f and g when the caller already holds them.
@@ -220,6 +232,12 @@ def error_attack(f: Network, g: Network, box: tuple[object, object] | None = Non
     fl, gl = split_layers(f), split_layers(g)
     objs = [(k, s) for k in range(f.sizes[-1]) for s in (1.0, -1.0)]
     X, k_idx, s_idx = _starting_points(objs, lo, hi, starts, extra_starts, rng)
+    if targeted_starts is not None and len(targeted_starts[0]):
+        TX, rows = targeted_starts
+        n_out = f.sizes[-1]
+        X = np.vstack([X, np.clip(np.asarray(TX, dtype=np.float64), lo, hi)])
+        k_idx = np.concatenate([k_idx, np.asarray(rows) % n_out])
+        s_idx = np.concatenate([s_idx, np.where(np.asarray(rows) < n_out, 1.0, -1.0)])
     obj = _Objective(fl, gl, k_idx, s_idx)
     X, val, evaluated = _ascend(obj, X, lo, hi, iterations, deadline)
     # the best row per objective, then single-coordinate moves to lo, 0 or hi
@@ -298,21 +316,38 @@ def _ascend(obj: _Objective, X: np.ndarray, lo: np.ndarray, hi: np.ndarray, iter
 
 def _polish(fl: list, gl: list, B: np.ndarray, bk: np.ndarray, bs: np.ndarray, lo: np.ndarray,
             hi: np.ndarray, polish: int, deadline: float | None) -> tuple[np.ndarray, int]:
-    """Single-coordinate moves (to lo, 0 or hi) of each best input while one helps."""
+    """Tabu search over single-coordinate moves (to lo, 0 or hi) from each best input.
+
+    Each round takes the best move of each input even when it lowers the error, so that the
+    search walks out of local maxima; a coordinate just moved stays put for ``TABU_TENURE``
+    rounds (fewer with few inputs) unless moving it beats the best error. Only inputs within
+    ``POLISH_SHARE`` of the largest error are searched (the sup is the largest error), each
+    until it has not improved for ``2 tenure + 10`` rounds. Returns the best input met per row
+    and the number of evaluations."""
+    d = B.shape[1]
     bval = _Objective(fl, gl, bk, bs).values(B)
+    cur, best = B.copy(), B.copy()
     levels = np.stack([lo, np.clip(0.0, lo, hi), hi])  # (3, d0)
+    cols = np.tile(np.arange(d), 3)
+    tenure = max(1, min(TABU_TENURE, d // 4))
+    free_at = np.zeros((len(B), d), dtype=np.int64)  # the round a coordinate may move again
+    active = bval >= POLISH_SHARE * max(float(bval.max(initial=0.0)), 0.0)
+    stale = np.zeros(len(B), dtype=np.int64)
     evaluated = 0
-    for _ in range(polish):
-        if deadline is not None and time.perf_counter() > deadline:
+    for it in range(polish):
+        if not active.any() or (deadline is not None and time.perf_counter() > deadline):
             break
-        moved = False
-        for r in range(len(B)):
-            C, out = _single_moves(fl, B[r], levels)
-            v = bs[r] * (out - _single_moves(gl, B[r], levels)[1])[:, bk[r]]
+        for r in np.flatnonzero(active):
+            C, out = _single_moves(fl, cur[r], levels)
+            v = bs[r] * (out - _single_moves(gl, cur[r], levels)[1])[:, bk[r]]
             evaluated += len(C)
-            i = int(np.argmax(v))
-            if v[i] > bval[r]:
-                B[r], bval[r], moved = C[i], v[i], True
-        if not moved:
-            break
-    return B, evaluated
+            allowed = (levels.ravel() != cur[r][cols]) & ((free_at[r, cols] <= it) | (v > bval[r]))
+            i = int(np.argmax(np.where(allowed, v, -np.inf)))
+            if allowed[i]:
+                cur[r] = C[i]
+                free_at[r, cols[i]] = it + 1 + tenure
+            stale[r] += 1
+            if allowed[i] and v[i] > bval[r]:
+                best[r], bval[r], stale[r] = C[i], v[i], 0
+            active[r] = stale[r] <= 2 * tenure + 10
+    return best, evaluated

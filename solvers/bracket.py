@@ -26,26 +26,42 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from solvers.attack import ExactEvaluator, error_attack, exact_error
-from solvers.linear_bounds import align, error_upper_bound, forward_split, split_layers
+from solvers.attack import AttackResult, ExactEvaluator, error_attack, exact_error
+from solvers.linear_bounds import (
+    SplitLayer,
+    align,
+    error_upper_bound,
+    forward_split,
+    split_layers,
+)
 from solvers.networks import Network
 from solvers.numbers import InputError, check_time_limit, fraction_str, to_fraction
-from solvers.spectral_bounds import spectral_error_bound
+from solvers.spectral_bounds import SpectralBound, spectral_error_bound
 
 __all__ = ["ErrorBracket", "error_bracket", "box_doubles", "memory_estimate",
-           "BRANCH_MAX_INPUTS", "MAX_MEMORY"]
+           "BRANCH_MAX_INPUTS", "MAX_MEMORY", "BLAS_THREADS"]
 
 #: Branch and bound on the input box by default up to this many inputs (beyond, a split
 #: halves one of many directions and barely moves the bound).
 BRANCH_MAX_INPUTS = 8
 #: Share of the time limit for the attack when the box is branched on (the rest refines).
 ATTACK_SHARE = 0.3
+#: Without branching the attack runs in rounds until the time limit, or until this many
+#: rounds in a row found no larger error.
+ATTACK_PATIENCE = 3
 #: The bracket refuses to start when its estimated working memory exceeds this (bytes).
 MAX_MEMORY = 12 * 2**30
 #: Share of the time limit the spectral bound may take (rows it does not reach keep the
 #: linear bound); the attack has the rest.
 SPECTRAL_SHARE = 0.7
+#: BLAS threads of the bracket's linear algebra (see :func:`error_bracket`).
+BLAS_THREADS = 1
+#: Inputs each spectral relaxation proposes (rounded along random directions, both signs),
+#: and how many of them (the best in float first) start each round of the attack on that
+#: error.
+SPECTRAL_POINTS, SPECTRAL_STARTS = 64, 4
 
 
 def memory_estimate(f: Network, g: Network, starts: int = 8) -> int:
@@ -109,6 +125,8 @@ class ErrorBracket:
     ``attained`` is exact (a Fraction, the error at ``attained_input``, output
     ``attained_output``); ``certified`` a double that bounds the sup in exact arithmetic;
     ``mode`` how the networks were bounded (``differential`` or ``independent``);
+    ``method`` what gave the certified value (linear bounds, spectral bounds, branch and
+    bound over sub-boxes);
     ``boxes`` the sub-boxes of the final partition, ``status`` ``"met"`` when the bracket
     closed to within ``rtol`` and ``"time_limit"`` otherwise.
     """
@@ -119,6 +137,7 @@ class ErrorBracket:
     certified: float
     root_bound: float
     mode: str
+    method: str
     boxes: int
     status: str
     box: tuple[Fraction, Fraction]
@@ -140,7 +159,8 @@ class ErrorBracket:
             "attained_output": self.attained_output,
             "certified_error": self.certified,
             "certified_error_kind": "rigorous upper bound on sup over the box of ||f - g||_inf "
-                                    "(outward-rounded linear bound propagation, spectral bounds)",
+                                    "(outward-rounded)",
+            "certified_method": self.method,
             "bracket_ratio": self.ratio if math.isfinite(self.ratio) else None,
             "bracket_root_bound": self.root_bound,
             "bracket_mode": self.mode,
@@ -172,6 +192,15 @@ def error_bracket(f: Network, g: Network, box: object = (-1, 1), *,
     >>> br.attained, br.status
     (Fraction(1, 2), 'met')
     """
+    # many mid-sized BLAS and LAPACK calls: with other jobs on the cores, threads that wait
+    # for each other made the spectral bound 7x slower at Pensia scale than one thread
+    with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        return _error_bracket(f, g, box, time_limit, seed, branch, rtol, starts)
+
+
+def _error_bracket(f: Network, g: Network, box: object, time_limit: float | None, seed: int,
+                   branch: bool | None, rtol: float, starts: int) -> ErrorBracket:
+    """:func:`error_bracket` within the BLAS thread limit."""
     start = time.perf_counter()
     time_limit = check_time_limit(time_limit)
     (ilo, ihi), (olo, ohi) = box_doubles(box)
@@ -186,19 +215,17 @@ def error_bracket(f: Network, g: Network, box: object = (-1, 1), *,
         branch = d0 <= BRANCH_MAX_INPUTS
     lo0, hi0 = np.full(d0, olo), np.full(d0, ohi)
     deadline = None if time_limit is None else start + time_limit
-    root, certified = _first_certificate(f, g, aligned, lo0, hi0, branch,
-                                         None if time_limit is None
-                                         else start + SPECTRAL_SHARE * time_limit)
+    root, certified, method, targeted = _first_certificate(
+        f, g, aligned, lo0, hi0, branch,
+        None if time_limit is None else start + SPECTRAL_SHARE * time_limit)
     bound_seconds = time.perf_counter() - start
     left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
     evaluators = (ExactEvaluator(f), ExactEvaluator(g))
     ilo_v, ihi_v = np.full(d0, ilo), np.full(d0, ihi)
     t_att = time.perf_counter()
-    att = error_attack(f, g, lo=ilo_v, hi=ihi_v, starts=starts, seed=seed,
-                       extra_starts=root.inputs,
-                       time_limit=None if left is None else left * (ATTACK_SHARE if branch
-                                                                    else 1.0),
-                       exact=evaluators)
+    att = _attack_rounds(f, g, ilo_v, ihi_v, starts, seed, root.inputs, targeted,
+                         None if left is None else left * (ATTACK_SHARE if branch else 1.0),
+                         evaluators, certified / (1 + rtol), 1 if branch else ATTACK_PATIENCE)
     attack_seconds = time.perf_counter() - t_att
     best_in, best_val = att.input, att.float_error
     boxes, status = 1, "time_limit"
@@ -209,6 +236,8 @@ def error_bracket(f: Network, g: Network, box: object = (-1, 1), *,
         t_bab = time.perf_counter()
         certified, boxes, status, cands = _branch(f, g, aligned, lo0, hi0, root, float(att.error),
                                                   rtol, deadline, fl, gl, ilo_v, ihi_v)
+        method = f"{root.mode} linear bounds, branch and bound over {boxes} sub-box" \
+                 f"{'es' if boxes != 1 else ''}"
         bound_seconds += time.perf_counter() - t_bab
         if len(cands):
             # the branches work on the outward-rounded box: an attained input must lie inside
@@ -227,22 +256,79 @@ def error_bracket(f: Network, g: Network, box: object = (-1, 1), *,
         status = "met"
     return ErrorBracket(attained=attained, attained_input=np.asarray(arg), certified=certified,
                         attained_output=int(np.argmax(outs)), root_bound=root.bound,
-                        mode=root.mode, boxes=boxes, status=status, box=qbox,
+                        mode=root.mode, method=method, boxes=boxes, status=status, box=qbox,
                         seconds=time.perf_counter() - start, attack_seconds=attack_seconds,
                         bound_seconds=bound_seconds)
 
 
 def _first_certificate(f: Network, g: Network, aligned: Any, lo: np.ndarray, hi: np.ndarray,
-                       branch: bool, spectral_deadline: float | None) -> tuple[Any, float]:
-    """The root linear bound, and the certified bound before any branching: with many inputs
-    and one hidden layer, the smaller of the linear and the spectral bound per output."""
+                       branch: bool, spectral_deadline: float | None
+                       ) -> tuple[Any, float, str, tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+    """The root linear bound, the certified bound before any branching (with many inputs and
+    one hidden layer, the smaller of the linear and the spectral bound per output), the method
+    that gave it, and the attack's targeted starts the spectral relaxations propose."""
     root = error_upper_bound(f, g, lo=lo, hi=hi, aligned=aligned)
+    linear = f"{root.mode} linear bounds"
     if branch or aligned is None or len(aligned[0]) != 2:
-        return root, root.bound
+        return root, root.bound, linear, None
     # many inputs, one hidden layer: the spectral bound pays once for many small gaps
     spec = spectral_error_bound(*aligned, lo, hi, deadline=spectral_deadline,
-                                order=np.argsort(-root.per_output))  # the worst rows first
-    return root, float(np.max(np.minimum(root.per_output, spec)))
+                                order=np.argsort(-root.per_output),  # the worst rows first
+                                points=SPECTRAL_POINTS)
+    best = np.minimum(root.per_output, spec.per_output)
+    worst = int(np.argmax(best))
+    method = "spectral (cut-norm) bounds" if spec.per_output[worst] < root.per_output[worst] \
+        else linear
+    return root, float(best[worst]), method, _ranked_per_row(spec, *aligned)
+
+
+def _ranked_per_row(spec: SpectralBound, fl: list[SplitLayer], gl: list[SplitLayer]
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The proposed inputs, their rows, and their rank within the row by float error on
+    that row (0 for the largest)."""
+    rank = np.zeros(len(spec.rows), dtype=np.intp)
+    if not len(spec.rows):
+        return spec.inputs, spec.rows, rank
+    k = fl[-1].pos.shape[0]
+    diff = forward_split(fl, spec.inputs) - forward_split(gl, spec.inputs)
+    vals = np.where(spec.rows < k, 1.0, -1.0) * diff[np.arange(len(spec.rows)), spec.rows % k]
+    for row in np.unique(spec.rows):
+        sel = np.flatnonzero(spec.rows == row)
+        rank[sel[np.argsort(-vals[sel])]] = np.arange(len(sel))
+    return spec.inputs, spec.rows, rank
+
+
+def _attack_rounds(f: Network, g: Network, lo: np.ndarray, hi: np.ndarray, starts: int,
+                   seed: int, extra: np.ndarray,
+                   targeted: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+                   time_limit: float | None, evaluators: tuple[ExactEvaluator, ExactEvaluator],
+                   enough: float, patience: int) -> AttackResult:
+    """Rounds of attacks: round j starts from new random points and from the proposed
+    inputs ranked ``SPECTRAL_STARTS j`` to ``SPECTRAL_STARTS (j + 1) - 1`` in their row.
+    Stops at the time limit (after one round without a limit), once the error reaches
+    ``enough``, or after ``patience`` rounds in a row that did not raise it. Returns the
+    attack with the largest exact error."""
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    best: AttackResult | None = None
+    stale = 0
+    for j in range(10**6):
+        left = None if deadline is None else deadline - time.perf_counter()
+        if best is not None and (left is None or left <= 0 or float(best.error) >= enough
+                                 or stale >= patience):
+            break
+        batch = None
+        if targeted is not None:
+            sel = (targeted[2] >= SPECTRAL_STARTS * j) & (targeted[2] < SPECTRAL_STARTS * (j + 1))
+            batch = targeted[0][sel], targeted[1][sel]
+        att = error_attack(f, g, lo=lo, hi=hi, starts=starts, seed=seed + j,
+                           extra_starts=extra if j == 0 else None, targeted_starts=batch,
+                           time_limit=None if left is None else max(left, 0.0),
+                           exact=evaluators)
+        stale += 1
+        if best is None or att.error > best.error:
+            best, stale = att, 0
+    assert best is not None
+    return best
 
 
 def _branch(f: Network, g: Network, aligned: Any, lo: np.ndarray, hi: np.ndarray, root: Any,

@@ -2,6 +2,7 @@
 exact sup (1-D by breakpoints, 2-D by an exact cell decomposition), `slth compare`."""
 
 import json
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -15,8 +16,13 @@ from solvers.construction import subset_sum_construction
 from solvers.linear_bounds import align, error_upper_bound, forward_split, split_layers
 from solvers.networks import Network, construction_network, random_network, write_network
 from solvers.numbers import InputError
-from solvers.piecewise_linear import sup_error_interval
-from solvers.spectral_bounds import sigma_max_upper, spectral_error_bound
+from solvers.piecewise_linear import sup_error_box, sup_error_interval
+from solvers.spectral_bounds import (
+    cut_bound,
+    cut_scalings,
+    sigma_max_upper,
+    spectral_error_bound,
+)
 from verify.cli import main
 
 # --- the exact sup over a 2-D box: split the box into cells where both networks are affine ---
@@ -157,9 +163,66 @@ def test_spectral_bound_against_the_exact_sup_2d(seed):
     t = random_network([2, 2, 1], seed=seed, bias=True)
     for a, b in ((f, near), (t, pruned(t, 1 + seed % 4, seed))):
         sup = exact_sup_2d(a, b, -1, 1)
-        assert Fraction(spectral_error_bound(*align(a, b), -np.ones(2), np.ones(2)).max()) >= sup
+        assert Fraction(spectral_error_bound(*align(a, b), -np.ones(2),
+                                            np.ones(2)).per_output.max()) >= sup
         br = error_bracket(a, b, (-1, 1), time_limit=2, branch=False)  # linear + spectral
         assert br.attained <= sup <= Fraction(br.certified)
+
+
+def near(f, seed, scale=64):
+    """f with every weight and bias moved by a multiple of 2^-10 in [-scale, scale]."""
+    rng = np.random.default_rng(seed)
+    return Network.create([W + rng.integers(-scale, scale + 1, W.shape) / 1024
+                           for W in f.weights],
+                          [b + rng.integers(-scale, scale + 1, b.shape) / 1024 for b in f.biases])
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([(-1, 1), (0, 1), (-1, "1/2"), (-2, 0)]))
+def test_spectral_bound_against_the_exact_sup_3d(seed, box):
+    # boxes of fixed-sign inputs keep one column per input, straddling ones fold to (x, |x|)
+    f = random_network([3, 4, 2], seed=seed, bias=True)
+    g = near(f, seed)
+    sup, _ = sup_error_box(f, g, box)
+    (_, _), (lo, hi) = box_doubles(box)
+    spec = spectral_error_bound(*align(f, g), np.full(3, lo), np.full(3, hi))
+    assert Fraction(spec.per_output.max()) >= sup
+    # the inputs the relaxations propose lie in the box, one batch per row
+    assert np.all((spec.inputs >= lo) & (spec.inputs <= hi))
+    assert sorted(set(spec.rows.tolist())) == list(range(4))
+
+
+def test_spectral_bound_per_row_above_exact_errors_at_many_inputs():
+    f = random_network([24, 16, 3], seed=7, bias=True)
+    g = near(f, 7, scale=8)
+    spec = spectral_error_bound(*align(f, g), -np.ones(24), np.ones(24))
+    assert spec.per_output.max() < error_upper_bound(f, g, (-1.0, 1.0)).bound  # it helps here
+    rng = np.random.default_rng(1)
+    xs = np.vstack([np.where(rng.random((60, 24)) < 0.5, -1.0, 1.0),
+                    rng.integers(-2**10, 2**10 + 1, (20, 24)) / 2**10, spec.inputs[:20]])
+    ef, eg = ExactEvaluator(f), ExactEvaluator(g)
+    for x in xs:
+        diff = [a - b for a, b in zip(ef(x), eg(x), strict=True)]
+        assert all(Fraction(spec.per_output[k]) >= diff[k] for k in range(3))
+        assert all(Fraction(spec.per_output[3 + k]) >= -diff[k] for k in range(3))
+    br = error_bracket(f, g, (-1, 1), time_limit=3, branch=False)
+    assert br.method == "spectral (cut-norm) bounds"
+    assert max(exact_error(ef, eg, x) for x in xs) <= br.attained <= Fraction(br.certified)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_cut_bound_against_the_brute_force_cut(seed):
+    rng = np.random.default_rng(seed)
+    C = rng.standard_normal((5, 4)) * (rng.random((5, 4)) < 0.8)
+    r = rng.uniform(0.5, 2.0, 4)
+    # max over y of tau . C y is sum_j r_j |(C^T tau)_j|: enumerate tau
+    taus = np.array([[1 - 2 * ((m >> i) & 1) for i in range(5)] for m in range(32)])
+    cut = max(math.fsum(r * np.abs(C.T @ tau)) for tau in taus)
+    sol = cut_scalings(C, r, seed=seed)
+    bound = cut_bound(C, r, sol.s, sol.t)
+    assert cut <= bound <= 1.79 * cut + 1e-12  # Grothendieck's constant for the relaxation
+    assert bound <= sol.value * (1 + 1e-3) + 1e-12  # the scalings reach the relaxation
 
 
 def test_sigma_max_upper_is_above_the_singular_value():
@@ -231,6 +294,20 @@ def test_compare_json(tmp_path, capsys):
     assert exact_error(target, pruned(target, 8), x) == att
     assert main(["compare", str(tmp_path / "t.json"), str(tmp_path / "p.npz")]) == 0
     assert "certified" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("branch,method", [(True, "differential linear bounds, branch and bound"),
+                                           (False, "spectral (cut-norm) bounds")])
+def test_compare_text_names_the_method(tmp_path, capsys, branch, method):
+    f = random_network([3, 6, 2], seed=3, bias=True)
+    write_network(f, tmp_path / "f.json")
+    write_network(near(f, 3, scale=16), tmp_path / "g.json")
+    args = ["compare", str(tmp_path / "f.json"), str(tmp_path / "g.json"), "--time-limit", "1"]
+    assert main(args + ([] if branch else ["--no-branch"])) == 0
+    line = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("certified")][0]
+    assert f"(rigorous upper bound, {method}" in line
+    assert main(args + ["--json"] + ([] if branch else ["--no-branch"])) == 0
+    assert json.loads(capsys.readouterr().out)["certified_method"].startswith(method)
 
 
 @pytest.mark.parametrize("args,fragment", [

@@ -7,7 +7,8 @@ resident peak):
   al.'s MNIST range) pruned from its construction network; every per-weight problem solved
   exactly by the batch engine. Reports problems/s, the kept ratio, the construction's interval
   bound on the network error, and the error bracket of :func:`solvers.bracket.error_bracket`
-  (certified bound by linear bound propagation, attained exact error, their ratio).
+  (certified bound by linear bound propagation or spectral cut-norm bounds, attained exact
+  error, their ratio).
 - ``bracket width w``: the same three figures on the README's small construction networks
   (target ``random_network([2, 2, 1], seed=0, bias=True)``, construction width w).
 - ``per-weight MIP``: Pensia et al.'s method, one floating-point MIP (SCIP) per weight half,
@@ -70,9 +71,11 @@ def _bracket_fields(target: Any, pruned: Any, time_limit: float, seed: int) -> d
     from solvers.bracket import error_bracket
 
     br = error_bracket(target, pruned, (-1, 1), time_limit=time_limit, seed=seed)
-    return {"certified": br.certified, "attained": float(br.attained), "bracket_ratio": br.ratio,
-            "bracket_status": br.status, "bracket_seconds": br.seconds,
-            "bracket_bound_seconds": br.bound_seconds, "bracket_boxes": br.boxes}
+    return {"certified": br.certified, "certified_method": br.method,
+            "linear_bound": br.root_bound, "attained": float(br.attained),
+            "bracket_ratio": br.ratio, "bracket_status": br.status,
+            "bracket_seconds": br.seconds, "bracket_bound_seconds": br.bound_seconds,
+            "bracket_attack_seconds": br.attack_seconds, "bracket_boxes": br.boxes}
 
 
 def _small_bracket_task(width: int, seed: int, time_limit: float) -> dict:
@@ -252,5 +255,6 @@ def _table(rows: list[dict[str, Any]]) -> str:
 def _bracket_text(r: dict[str, Any]) -> str:
     if "certified" not in r:
         return ""
-    return (f"; certified {r['certified']:.4g}, attained {r['attained']:.4g} (exact), ratio "
+    return (f"; linear bound {r['linear_bound']:.4g}, certified {r['certified']:.4g} "
+            f"({r['certified_method']}), attained {r['attained']:.4g} (exact), ratio "
             f"{r['bracket_ratio']:.4g} in {r['bracket_seconds']:.0f} s")

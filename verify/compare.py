@@ -3,7 +3,9 @@
 ``slth compare NET_A NET_B --box LO,HI`` prints ``attained <= sup_{x in [LO, HI]^d}
 ||A(x) - B(x)||_inf <= certified``: the attained error is exact (a rational, at an input the
 attack found), the certified one a rigorous bound (outward-rounded linear bound propagation,
-refined by branch and bound on the box for networks with few inputs), and their ratio.
+refined by branch and bound on the box for networks with few inputs, or by spectral cut-norm
+bounds for one-hidden-layer networks with many; the report names the method that gave it),
+and their ratio.
 Networks are ``.json``/``.toml`` or ``.npz`` files with the same input and output sizes.
 
 Exit codes: 0 success, 2 bad input.
@@ -80,8 +82,7 @@ def run(args: argparse.Namespace) -> int:
           f"box        [{report['box'][0]}, {report['box'][1]}]^{a.sizes[0]}\n"
           f"attained   {float(br.attained):.10g}  (exact {fraction_str(br.attained)}, output "
           f"{br.attained_output})\n"
-          f"certified  {br.certified:.10g}  (rigorous upper bound, {br.mode} linear bounds, "
-          f"{br.boxes} sub-box{'es' if br.boxes != 1 else ''})\n"
+          f"certified  {br.certified:.10g}  (rigorous upper bound, {br.method})\n"
           f"ratio      {'n/a' if ratio is None else f'{ratio:.6g}'}  ({br.status}, "
           f"{br.seconds:.2f} s)")
     return 0

@@ -239,7 +239,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_bracket:
         from solvers.bracket import error_bracket
 
-        log(f"  error bracket: attack and linear bounds ({args.bracket_time:g} s) ...\n")
+        log(f"  error bracket: attack and certified bounds ({args.bracket_time:g} s) ...\n")
         report.update(error_bracket(target, rnd.masked(mask), box, time_limit=args.bracket_time,
                                     seed=args.seed).to_json())
     small = rnd.n_params <= GRAPH_MAX_PARAMS
@@ -320,5 +320,5 @@ def _bracket_lines(r: dict[str, Any]) -> list[str]:
     ratio = r["bracket_ratio"]
     return [f"attained error  {r['attained_error_float']:.6g}  (exact, at an input found by "
             "the attack)",
-            f"certified error {r['certified_error']:.6g}  (rigorous, linear bound propagation; "
+            f"certified error {r['certified_error']:.6g}  (rigorous, {r['certified_method']}; "
             f"ratio {'n/a' if ratio is None else f'{ratio:.6g}'}, {r['bracket_status']})"]
