@@ -67,6 +67,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _detail(r: AuditResult) -> str:
+    cut = r.effort.get("time_cut")
+    text = _verdict_detail(r)
+    if cut and r.verdict != "unchecked":  # its counts then depend on the machine's speed
+        text = "; ".join(filter(None, [text, "cut by the time limit: " + ", ".join(cut)]))
+    return text
+
+
+def _verdict_detail(r: AuditResult) -> str:
     if r.verdict == "refuted" and r.counterexample is not None:
         return ", ".join(f"{k} = {v}" for k, v in r.counterexample.items()) or "(no variables)"
     if r.verdict == "proved":
