@@ -3,7 +3,9 @@
 ``slth cover INSTANCE (--eps E | --radius) [--interval A B]``: the exact verdict, with an
 uncovered witness and its distance, or the exact covering radius with the subsets on either side
 of the point attaining it. Exit codes: 0 covered (or the radius was computed), 1 not covered,
-2 bad input, 3 undecided (the recursion would exceed ``--max-intervals``).
+2 bad input (also a run whose intervals, estimated before it starts, exceed 4 x
+``--max-intervals`` or what memory allows), 3 undecided (a run the estimate let through
+exceeded ``--max-intervals`` after all).
 
 ``slth lueker INSTANCE --eps E``: the slides' process v_t next to the true covered fraction
 and E[v_{t+1} | X_1..X_t], as a table and a plot. ``slth lueker --check``: the inequality
@@ -73,8 +75,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="processing order of the values (speed only; default asc for --eps, "
                    "desc for --radius)")
     p.add_argument("--max-intervals", type=int, default=MAX_INTERVALS, metavar="M",
-                   help=f"memory bound (about 48 bytes each; default {MAX_INTERVALS:.0e}); "
-                   "beyond it: exit 3")
+                   help=f"memory bound (default {MAX_INTERVALS:.0e}, at most what memory "
+                   "allows); a run estimated beyond 4x it is refused (exit 2), one that "
+                   "exceeds it while running is undecided (exit 3)")
     p.add_argument("--json", action="store_true", help="exact JSON output")
     p.set_defaults(func=run_cover)
 
