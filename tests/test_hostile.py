@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import signal
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -119,9 +120,51 @@ def test_memory_bombs_are_refused_before_allocating(tmp_path):
                                      "target": [0.3, 0.1]})
     assert_refused(*slth("solve", vec)[::2])
     assert_refused(*slth("prune", TARGET, "--width", "1000000", "-o", str(tmp_path / "w"))[::2])
-    # the interval recursion stops at what memory allows: undecided (3), one line
-    assert_refused(*slth("cover", v60, "--eps", "1e-15")[::2], codes=(3,))
-    assert_refused(*slth("cover", v40, "--radius")[::2], codes=(3,))
+    # the interval recursion is estimated before it starts: refused (2), one line
+    for argv in (["cover", v60, "--eps", "1e-15"], ["cover", v40, "--radius"],
+                 ["lueker", v60, "--eps", "1e-15", "--no-plot"],
+                 ["lueker", "--check", "--check-eps", "1e-12"],
+                 ["lueker", "--check", "--prefixes", "1000000000"],
+                 ["sweep", "coverage", "--eps", "1e-15", "--trials", "1", "--no-progress",
+                  "--out", str(tmp_path / "s")],
+                 ["sweep", "coverage", "--n", "40", "--radius-max-n", "40", "--trials", "1",
+                  "--no-progress", "--out", str(tmp_path / "s")]):
+        rc, _, err = slth(*argv)
+        assert_refused(rc, err)
+        assert "would hold" in err or "could hold" in err or "at most" in err, err
+
+
+def test_huge_common_denominators(tmp_path):
+    # 1000-digit denominators, all different: exact sums would need 60,000 digits
+    rng = np.random.default_rng(0)
+    dens = [10**999 + int(k) for k in rng.integers(1, 10**9, 60)]
+    wide = [f"{int(d) // 3}/{d}" for d in dens]
+    many = write(tmp_path, "many.json", {"values": wide, "target": "1/3"})
+    conj = write(tmp_path, "conj.json", {"conjecture": "no-subset-within", "values": wide,
+                                         "target": "1/3", "eps": "1/10"})
+    for argv in (["solve", many], ["solve", many, "--time-limit", "5"],
+                 ["cover", many, "--eps", "1/10"], ["lueker", many, "--eps", "1/10"],
+                 ["check", conj]):
+        rc, _, err = slth(*argv)
+        assert_refused(rc, err)
+        assert "digits" in err
+
+
+def test_time_limit_with_one_huge_denominator(tmp_path):
+    # one common denominator 3^2000 (955 digits): every phase (parsing, scaling, lattice
+    # bound, engines, the exact re-check) runs on 3000-bit integers, and the limit still holds
+    rng = np.random.default_rng(1)
+    den = 3**2000
+    values = [f"{int(k) * (den // 10**18)}/{den}" for k in rng.integers(-10**18, 10**18, 60)]
+    path = write(tmp_path, "wide.json", {"values": values, "target": f"{den // 7}/{den}"})
+    signal.alarm(60)  # a guard (the limit is 2 s): fail instead of hanging
+    for method in ("auto", "ckk", "mip-highs"):
+        rc, out, err = slth("solve", path, "--time-limit", "2", "--method", method, "--json")
+        assert rc == 0 and "Traceback" not in err, err
+        sol = json.loads(out)
+        assert sol["status"] in ("feasible", "optimal")
+        assert Fraction(sol["error"]) == abs(sum(Fraction(values[i]) for i in sol["subset"])
+                                             - Fraction(den // 7, den))
 
 
 def test_files(tmp_path):

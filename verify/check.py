@@ -49,7 +49,6 @@ from solvers.files import read_data_file
 from solvers.heuristics import greedy_instance, karmarkar_karp_instance
 from solvers.instances import MaskProblem, MRSSInstance, RSSInstance, subset_problem_from_json
 from solvers.masks import MASK_ENUMERATION_MAX_BITS, enumerate_masks
-from solvers.memory import check_subset_memory
 from solvers.networks import NetworkMask
 from solvers.numbers import (
     InputError,
@@ -62,6 +61,7 @@ from solvers.numbers import (
 from solvers.results import Solution
 from solvers.rss import MITM_MAX_N, solve_instance
 from solvers.torch_io import read_network_file
+from verify.solve import check_solve_size
 from verify.terminal import printable
 
 __all__ = [
@@ -214,6 +214,7 @@ def check_no_subset_within(inst: RSSInstance | MRSSInstance, eps: object, *,
     start = time.perf_counter()
     e = check_eps(eps)
     limit = check_time_limit(time_limit)
+    check_solve_size(inst, "auto", limit)
     upper = None
     if isinstance(inst, RSSInstance):
         baselines = [greedy_instance]
@@ -235,7 +236,6 @@ def check_no_subset_within(inst: RSSInstance | MRSSInstance, eps: object, *,
         def solve() -> Solution:
             return mrss.solve_instance(inst, time_limit=limit)
 
-    check_subset_memory(inst.n, getattr(inst, "d", 1))
     sol = _within_time(solve, limit, _GRACE if native else 0.0)
     if sol is None:
         return Verdict("no-subset-within", "undecided", e,

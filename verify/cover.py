@@ -51,7 +51,13 @@ from solvers.coverage import (
 from solvers.files import read_data_file
 from solvers.instances import CoverageProblem
 from solvers.memory import max_intervals_for_memory
-from solvers.numbers import InputError, fraction_str, nearest_float
+from solvers.numbers import (
+    InputError,
+    check_exact_size,
+    fraction_str,
+    nearest_float,
+    to_fraction,
+)
 
 __all__ = ["register", "run_cover", "run_lueker", "read_values"]
 
@@ -129,6 +135,8 @@ def _cover(args: argparse.Namespace) -> int:
     values, data = read_values(args.instance)
     interval = args.interval or data.get("interval", (-1, 1))
     eps = args.eps if args.eps is not None else data.get("eps")
+    check_exact_size([*values, *(to_fraction(x, "interval") for x in interval),
+                      *([] if eps is None else [to_fraction(eps, "eps")])])
     if args.radius:
         r = covering_radius(values, interval, order=args.order, max_intervals=max_intervals_for_memory(args.max_intervals))
         out = {"covered": None, "witness": fraction_str(r.point),
@@ -186,6 +194,7 @@ def run_lueker(args: argparse.Namespace) -> int:
     eps = args.eps if args.eps is not None else data.get("eps")
     if eps is None:
         raise InputError("give --eps E (the error parameter)")
+    check_exact_size([*values, to_fraction(eps, "--eps")])
     tr = lueker_process(values, eps)
     if args.json:
         print(json.dumps(tr.to_json(), indent=1))

@@ -21,14 +21,21 @@ import json
 
 from solvers import mrss
 from solvers.files import read_data_file
-from solvers.instances import MRSSInstance, subset_problem_from_json
-from solvers.memory import check_subset_memory
-from solvers.numbers import check_time_limit, to_fraction
+from solvers.instances import MRSSInstance, RSSInstance, subset_problem_from_json
+from solvers.memory import available_bytes, check_subset_memory, subset_search_bytes
+from solvers.numbers import (
+    check_exact_size,
+    check_time_limit,
+    common_scale,
+    scale_to_int,
+    to_fraction,
+)
 from solvers.results import Solution
 from solvers.rss import METHODS, solve_instance, sparsest_subset
+from solvers.rss_dp import dp_plan
 from verify.progress import ProgressBar
 
-__all__ = ["register", "run", "print_solution"]
+__all__ = ["register", "run", "print_solution", "check_solve_size"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,17 +65,52 @@ def print_solution(sol: Solution) -> None:
         print(f"{key:<12} {val}")
 
 
+def check_solve_size(inst: RSSInstance | MRSSInstance, method: str = "auto",
+                     time_limit: float | None = None) -> None:
+    """Refuse, before anything is allocated, an exact solve that cannot fit: numbers whose
+    exact sums would not print, and engines beyond the memory available. In 1-D ``auto``
+    plans its own engines (the dynamic program, the exhaustive searches, the anytime search):
+    it is refused only without a time limit, when neither an exhaustive search nor the dynamic
+    program fits.
+
+    >>> check_solve_size(RSSInstance.create(list(range(1, 1001)), 5000))  # the DP fits
+    >>> check_solve_size(RSSInstance.create([0.1 * k for k in range(1, 301)], 7))
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    solvers.numbers.InputError: an exact search over n = 300 values needs about ... of memory (available: ...): give --time-limit S for the best subset found with a proven lower bound ('feasible')
+    """
+    if isinstance(inst, MRSSInstance):
+        check_exact_size([x for v in (*inst.vectors, inst.target, *inst.targets) for x in v])
+        check_subset_memory(inst.n, inst.d, method)
+        return
+    check_exact_size([*inst.values, inst.target, *inst.targets])
+    if method in ("mitm", "bounded"):
+        check_subset_memory(inst.n, 1, method)
+    if method != "auto" or time_limit is not None or \
+            subset_search_bytes(inst.n) <= available_bytes():
+        return
+    rule = None
+    if inst.cardinality is not None or inst.max_cardinality is not None:
+        rule = (inst.cardinality, False) if inst.cardinality is not None else (
+            inst.max_cardinality, True)
+    scale = common_scale([*inst.values, inst.target])
+    if dp_plan(scale_to_int(inst.values, scale), rule).nbytes > available_bytes():
+        check_subset_memory(inst.n, 1, "auto", fix="give --time-limit S for the best subset "
+                            "found with a proven lower bound ('feasible')")
+
+
 def run(args: argparse.Namespace) -> int:
     check_time_limit(args.time_limit, "--time-limit")
     inst = subset_problem_from_json(read_data_file(args.instance))
     if isinstance(inst, MRSSInstance):
-        check_subset_memory(inst.n, inst.d, "auto" if args.eps is not None else args.method)
+        check_solve_size(inst, "auto" if args.eps is not None else args.method)
         if args.eps is not None:
             sol = mrss.sparsest_subset(inst.vectors, inst.target, args.eps, norm=inst.norm)
         else:
             sol = mrss.solve_instance(inst, method=args.method, time_limit=args.time_limit)
     else:
-        check_subset_memory(inst.n, 1, "mitm" if args.eps is not None else args.method)
+        check_solve_size(inst, "mitm" if args.eps is not None else args.method, args.time_limit)
         if args.eps is not None:
             sol = sparsest_subset(inst.values, inst.target, args.eps)
         else:
