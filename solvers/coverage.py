@@ -45,7 +45,7 @@ import heapq
 import math
 import time
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -569,9 +569,16 @@ def _union_steps(
 
 def _final(sc: _Scaled, e: Fraction, window: tuple[Fraction, Fraction],
            cover: tuple[Fraction, Fraction], track: bool, stats: dict[str, Any],
-           limit: int) -> _State:
-    """The last state of :func:`_union_steps` (all values processed, or covered early)."""
-    return deque(_union_steps(sc, e, window, cover, track, stats, limit), maxlen=1)[0]
+           limit: int, progress: Callable[[float], None] | None = None) -> _State:
+    """The last state of :func:`_union_steps` (all values processed, or covered early);
+    ``progress`` gets the fraction of the values processed after each step, 1 at the end."""
+    steps = _union_steps(sc, e, window, cover, track, stats, limit)
+    if progress is None:
+        return deque(steps, maxlen=1)[0]
+    for state in steps:
+        progress(state.t / max(len(sc.ints), 1))
+    progress(1.0)  # covered early, or every value done: the run is over
+    return state
 
 
 @dataclass(frozen=True)
@@ -662,7 +669,8 @@ def _bits(mask: int) -> tuple[int, ...]:
 
 
 def is_covered(values: Sequence[object], eps: object, interval: Sequence[object] = (-1, 1), *,
-               order: str | None = None, max_intervals: int = MAX_INTERVALS) -> Coverage:
+               order: str | None = None, max_intervals: int = MAX_INTERVALS,
+               progress: Callable[[float], None] | None = None) -> Coverage:
     """Whether every z in ``interval`` has a subset sum within ``eps`` (``|z - s| <= eps``), exactly.
 
     Parameters
@@ -672,7 +680,10 @@ def is_covered(values: Sequence[object], eps: object, interval: Sequence[object]
     interval : (A, B) with A < B; default [-1, 1].
     order : processing order of the values, one of :data:`ORDERS` (speed only; default
         ``"asc"``).
-    max_intervals : memory bound; beyond it :class:`IntervalLimitExceeded` is raised.
+    max_intervals : memory bound; beyond it :class:`IntervalLimitExceeded` is raised, and a
+        run estimated (:func:`estimated_intervals`) beyond :data:`ESTIMATE_SLACK` times it is
+        refused before it starts (InputError).
+    progress : called with the fraction of the values processed (the later steps cost more).
 
     Returns
     -------
@@ -710,7 +721,7 @@ def is_covered(values: Sequence[object], eps: object, interval: Sequence[object]
     while True:
         runs += 1
         stats: dict[str, Any] = {"order": order}
-        state = _final(sc, E, (A - D, B + D), (A, B), False, stats, max_intervals)
+        state = _final(sc, E, (A - D, B + D), (A, B), False, stats, max_intervals, progress)
         if state.covers:
             return Coverage(True, e, (a, b), stats=_done(stats, start, runs))
         gaps = _gaps(state, sc, E, A, B, D)
@@ -726,8 +737,8 @@ def _done(stats: dict[str, Any], start: float, runs: int) -> dict[str, Any]:
 
 
 def covering_radius(values: Sequence[object], interval: Sequence[object] = (-1, 1), *,
-                    order: str | None = None, max_intervals: int = MAX_INTERVALS
-                    ) -> CoveringRadius:
+                    order: str | None = None, max_intervals: int = MAX_INTERVALS,
+                    progress: Callable[[float], None] | None = None) -> CoveringRadius:
     """The exact covering radius sup_{z in [A, B]} min_S |z - sum_{i in S} x_i|.
 
     The radius is the least eps for which :func:`is_covered` holds. It is found from above:
@@ -739,8 +750,11 @@ def covering_radius(values: Sequence[object], interval: Sequence[object] = (-1, 
 
     Parameters
     ----------
-    values, interval, max_intervals : as in :func:`is_covered`.
+    values, interval, max_intervals : as in :func:`is_covered` (the estimate before the start
+        is that of the last run, at eps near half the :func:`estimated_radius`).
     order : as in :func:`is_covered`; default ``"desc"``.
+    progress : called with the fraction done, counted in runs (about log2 of the interval
+        over the estimated radius) and values within a run.
 
     Returns
     -------
@@ -767,11 +781,16 @@ def covering_radius(values: Sequence[object], interval: Sequence[object] = (-1, 
     E = max(abs(A), abs(B))
     runs, peak = 0, 0
     D = Fraction(0)
+    guess = estimated_radius(vals, (a, b))
+    planned = max(1, math.ceil(math.log2(nearest_float(max(abs(a), abs(b))) / guess))
+                  ) + 1 if guess > 0 else 1
     while True:
         E, D = (E / 2, E / 2) if D == 0 else (E, 2 * D)
         runs += 1
         stats: dict[str, Any] = {"order": order}
-        state = _final(sc, E, (A - D, B + D), (A, B), True, stats, max_intervals)
+        step = None if progress is None else (
+            lambda f, r=runs: progress(min((r - 1 + f) / max(planned, r), 0.99)))
+        state = _final(sc, E, (A - D, B + D), (A, B), True, stats, max_intervals, step)
         peak = max(peak, stats["peak_intervals"])
         if state.covers:
             D = Fraction(0)
@@ -781,6 +800,8 @@ def covering_radius(values: Sequence[object], interval: Sequence[object] = (-1, 
             continue  # a gap at an end of the interval reaches beyond the window: widen it
         g = max(gaps, key=lambda g: g.dist)
         stats["peak_intervals"] = peak
+        if progress is not None:
+            progress(1.0)
         return CoveringRadius(
             g.dist / V, g.point / V,
             None if g.below is None else _bits(g.below[1]),
@@ -1016,7 +1037,8 @@ CHECK_MAX_T = 1000
 
 def check_lueker_inequality(n_prefixes: int = 1000, *,
                             eps: Sequence[object] = ("1/10", "1/30", "1/100", "1/1000"),
-                            t_max: int = 20, seed: int = 0) -> LuekerCheck:
+                            t_max: int = 20, seed: int = 0,
+                            progress: Callable[[float], None] | None = None) -> LuekerCheck:
     """Check E[v_{t+1} | X_1..X_t] >= v_t (1 + (1 - v_t)/4) exactly on random prefixes.
 
     Sample paths X_1..X_{t_max} are drawn uniform on [-1, 1] (``numpy.random.default_rng(seed)``;
@@ -1029,6 +1051,7 @@ def check_lueker_inequality(n_prefixes: int = 1000, *,
     eps : the error parameters, used in turn (each > 0).
     t_max : the length of a sample path (>= 0).
     seed : the random seed.
+    progress : called with the fraction of the prefixes checked, after each path.
 
     Returns
     -------
@@ -1078,6 +1101,8 @@ def check_lueker_inequality(n_prefixes: int = 1000, *,
                 violations.append((e, prefix, slack))
             checked += 1
         path += 1
+        if progress is not None:
+            progress(checked / n_prefixes)
     assert best_slack is not None
     ratio, r_eps, r_prefix = best_ratio if best_ratio else (None, None, None)
     return LuekerCheck(checked, *best_slack, ratio, r_eps, r_prefix, tuple(violations))

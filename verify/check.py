@@ -61,6 +61,7 @@ from solvers.numbers import (
 from solvers.results import Solution
 from solvers.rss import MITM_MAX_N, solve_instance
 from solvers.torch_io import read_network_file
+from verify.progress import elapsed
 from verify.solve import check_solve_size
 from verify.terminal import printable
 
@@ -529,7 +530,8 @@ def run(args: argparse.Namespace) -> int:
     data = read_data_file(args.conjecture)
     if isinstance(data, dict) and data.get("conjecture") == "no-mask-within":
         data = network_files_inline(data, Path(args.conjecture).parent)
-    verdict = check_conjecture(data, time_limit=args.time_limit)
+    with elapsed("  deciding", args.time_limit, enabled=not args.json):
+        verdict = check_conjecture(data, time_limit=args.time_limit)
     if args.json:
         print(json.dumps(verdict.to_json(), indent=2))
     else:

@@ -58,6 +58,7 @@ from solvers.numbers import (
     nearest_float,
     to_fraction,
 )
+from verify.progress import QUIET_SECONDS, ProgressBar, elapsed
 
 __all__ = ["register", "run_cover", "run_lueker", "read_values"]
 
@@ -119,6 +120,17 @@ def read_values(path: str) -> tuple[list[Fraction], dict[str, Any]]:
     return list(CoverageProblem.create(data["values"]).values), data
 
 
+def _numbers_if_valid(xs: list[object]) -> list[Fraction]:
+    """The exact numbers among ``xs`` (the solvers name whatever is malformed, in their words)."""
+    out = []
+    for x in xs:
+        try:
+            out.append(to_fraction(x))
+        except InputError:
+            continue
+    return out
+
+
 def _show(x: Fraction | None) -> str:
     return "-" if x is None else f"{fraction_str(x)}  ({nearest_float(x):.6g})"
 
@@ -135,10 +147,13 @@ def _cover(args: argparse.Namespace) -> int:
     values, data = read_values(args.instance)
     interval = args.interval or data.get("interval", (-1, 1))
     eps = args.eps if args.eps is not None else data.get("eps")
-    check_exact_size([*values, *(to_fraction(x, "interval") for x in interval),
-                      *([] if eps is None else [to_fraction(eps, "eps")])])
+    check_exact_size([*values, *_numbers_if_valid(
+        [*(interval if isinstance(interval, (list, tuple)) else []), eps])])
     if args.radius:
-        r = covering_radius(values, interval, order=args.order, max_intervals=max_intervals_for_memory(args.max_intervals))
+        bar = ProgressBar("  covering radius", delay=QUIET_SECONDS)
+        r = covering_radius(values, interval, order=args.order, progress=bar,
+                            max_intervals=max_intervals_for_memory(args.max_intervals))
+        bar.close()
         out = {"covered": None, "witness": fraction_str(r.point),
                "distance": fraction_str(r.radius), "radius": fraction_str(r.radius),
                **{k: v for k, v in r.to_json().items() if k not in ("radius", "point")}}
@@ -151,7 +166,10 @@ def _cover(args: argparse.Namespace) -> int:
     else:
         if eps is None:
             raise InputError("give --eps E (the tolerance) or --radius")
-        c = is_covered(values, eps, interval, order=args.order, max_intervals=max_intervals_for_memory(args.max_intervals))
+        bar = ProgressBar("  values processed", delay=QUIET_SECONDS)
+        c = is_covered(values, eps, interval, order=args.order, progress=bar,
+                       max_intervals=max_intervals_for_memory(args.max_intervals))
+        bar.close()
         out = {**c.to_json(), "radius": None}
         rows = [("covered", "yes" if c.covered else "no"), ("eps", _show(c.eps))]
         if not c.covered:
@@ -171,8 +189,10 @@ def run_lueker(args: argparse.Namespace) -> int:
     if args.check:
         if args.instance is not None:
             raise InputError("--check draws its own prefixes: give no INSTANCE")
+        bar = ProgressBar("  prefixes checked", delay=QUIET_SECONDS)
         chk = check_lueker_inequality(args.prefixes, eps=args.check_eps, t_max=args.t_max,
-                                      seed=args.seed)
+                                      seed=args.seed, progress=bar)
+        bar.close()
         if args.json:
             print(json.dumps(chk.to_json(), indent=1))
         else:
@@ -195,7 +215,8 @@ def run_lueker(args: argparse.Namespace) -> int:
     if eps is None:
         raise InputError("give --eps E (the error parameter)")
     check_exact_size([*values, to_fraction(eps, "--eps")])
-    tr = lueker_process(values, eps)
+    with elapsed("  Lueker process (exact)"):
+        tr = lueker_process(values, eps)
     if args.json:
         print(json.dumps(tr.to_json(), indent=1))
     else:

@@ -38,14 +38,16 @@ COMPILE_NOTE = "compiling the exact engines (numba; first run only, cached after
 
 
 class ProgressBar:
-    """A progress callback: ``bar(fraction)``; ``bar.close()`` ends the line."""
+    """A progress callback: ``bar(fraction)``; ``bar.close()`` ends the line. With ``delay``
+    nothing is drawn before that many seconds have passed (quick work stays silent)."""
 
     def __init__(self, desc: str, *, enabled: bool = True, stream: TextIO | None = None,
-                 tty: bool | None = None) -> None:
+                 tty: bool | None = None, delay: float = 0.0) -> None:
         self.desc, self.enabled = desc, enabled
         self.stream = sys.stderr if stream is None else stream
         self.tty = self.stream.isatty() if tty is None else tty
         self.last, self.next_decile, self.drawn = 0.0, 1, False
+        self.quiet_until = time.perf_counter() + delay
 
     def __call__(self, frac: float, note: str = "") -> None:
         """Show ``frac`` done (0..1), with an optional ``note`` after the percentage."""
@@ -53,13 +55,15 @@ class ProgressBar:
             return
         frac = min(max(float(frac), 0.0), 1.0)
         now = time.perf_counter()
+        if now < self.quiet_until:
+            return
         if self.tty:
             if now - self.last > 0.2 or frac >= 1:
                 self.last, self.drawn = now, True
                 self.stream.write("\r" + self._line(frac, note) + "\x1b[K")
                 self.stream.flush()
         elif frac * 10 >= self.next_decile or frac >= 1:
-            self.next_decile = int(frac * 10) + 1
+            self.next_decile, self.drawn = int(frac * 10) + 1, True
             self.stream.write(self._line(frac, note) + "\n")
             self.stream.flush()
 
@@ -84,10 +88,12 @@ def stage(text: str, *, enabled: bool = True, stream: TextIO | None = None) -> N
 @contextmanager
 def elapsed(desc: str, limit: float | None = None, *, enabled: bool = True,
             stream: TextIO | None = None, tty: bool | None = None,
-            delay: float = QUIET_SECONDS) -> Iterator[None]:
+            delay: float = QUIET_SECONDS, defer_to: ProgressBar | None = None
+            ) -> Iterator[None]:
     """Show, while the block runs and once it has taken ``delay`` seconds, the time used: a bar
     against ``limit`` (seconds), or without a limit the seconds so far (on a terminal redrawn
-    twice a second, elsewhere a line at 5, 10, 20, 40 ... s). From a background thread.
+    twice a second, elsewhere a line at 5, 10, 20, 40 ... s). From a background thread; it
+    gives way for good once ``defer_to`` (an engine's own bar) has drawn.
 
     >>> import io
     >>> err = io.StringIO()
@@ -102,8 +108,8 @@ def elapsed(desc: str, limit: float | None = None, *, enabled: bool = True,
     out = sys.stderr if stream is None else stream
     done = threading.Event()
     start = time.perf_counter()
-    worker = threading.Thread(target=_tick, args=(desc, limit, out, tty, delay, start, done),
-                              daemon=True)
+    worker = threading.Thread(target=_tick, args=(desc, limit, out, tty, delay, start, done,
+                                                  defer_to), daemon=True)
     worker.start()
     try:
         yield
@@ -113,12 +119,12 @@ def elapsed(desc: str, limit: float | None = None, *, enabled: bool = True,
 
 
 def _tick(desc: str, limit: float | None, out: TextIO, tty: bool | None, delay: float,
-          start: float, done: threading.Event) -> None:
+          start: float, done: threading.Event, defer_to: ProgressBar | None) -> None:
     if done.wait(delay):
         return
     bar = ProgressBar(desc, stream=out, tty=tty)
     next_line = 5.0
-    while True:
+    while defer_to is None or not defer_to.drawn:
         used = time.perf_counter() - start
         if limit is not None and limit > 0:
             bar(min(used / limit, 1.0), f"{used:.0f} s of at most {limit:g} s")

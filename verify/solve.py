@@ -33,7 +33,7 @@ from solvers.numbers import (
 from solvers.results import Solution
 from solvers.rss import METHODS, solve_instance, sparsest_subset
 from solvers.rss_dp import dp_plan
-from verify.progress import ProgressBar
+from verify.progress import ProgressBar, elapsed
 
 __all__ = ["register", "run", "print_solution", "check_solve_size"]
 
@@ -100,24 +100,27 @@ def check_solve_size(inst: RSSInstance | MRSSInstance, method: str = "auto",
                             "found with a proven lower bound ('feasible')")
 
 
-def run(args: argparse.Namespace) -> int:
-    check_time_limit(args.time_limit, "--time-limit")
-    inst = subset_problem_from_json(read_data_file(args.instance))
+def _solve(inst: RSSInstance | MRSSInstance, args: argparse.Namespace,
+           bar: ProgressBar) -> Solution:
     if isinstance(inst, MRSSInstance):
         check_solve_size(inst, "auto" if args.eps is not None else args.method)
         if args.eps is not None:
-            sol = mrss.sparsest_subset(inst.vectors, inst.target, args.eps, norm=inst.norm)
-        else:
-            sol = mrss.solve_instance(inst, method=args.method, time_limit=args.time_limit)
-    else:
-        check_solve_size(inst, "mitm" if args.eps is not None else args.method, args.time_limit)
-        if args.eps is not None:
-            sol = sparsest_subset(inst.values, inst.target, args.eps)
-        else:
-            bar = ProgressBar("  searching", enabled=not args.json)
-            sol = solve_instance(inst, method=args.method, time_limit=args.time_limit,
-                                 progress=bar)
-            bar.close()
+            return mrss.sparsest_subset(inst.vectors, inst.target, args.eps, norm=inst.norm)
+        return mrss.solve_instance(inst, method=args.method, time_limit=args.time_limit)
+    check_solve_size(inst, "mitm" if args.eps is not None else args.method, args.time_limit)
+    if args.eps is not None:
+        return sparsest_subset(inst.values, inst.target, args.eps)
+    return solve_instance(inst, method=args.method, time_limit=args.time_limit, progress=bar)
+
+
+def run(args: argparse.Namespace) -> int:
+    check_time_limit(args.time_limit, "--time-limit")
+    inst = subset_problem_from_json(read_data_file(args.instance))
+    # engines that cannot say how far they are show their time against the limit instead
+    bar = ProgressBar("  searching", enabled=not args.json)
+    with elapsed("  solving", args.time_limit, enabled=not args.json, defer_to=bar):
+        sol = _solve(inst, args, bar)
+    bar.close()
     if args.json:
         out = sol.to_json()
         out["instance"] = inst.to_json()
