@@ -167,6 +167,20 @@ def test_time_limit_with_one_huge_denominator(tmp_path):
                                              - Fraction(den // 7, den))
 
 
+def test_unwritable_outputs_are_refused_before_the_work(tmp_path):
+    truth = str(tmp_path / "t.jsonl")
+    assert slth("truth", "rss-uniform", "--n", "5", "--count", "2", "-o", truth,
+                "--workers", "1")[0] == 0
+    afile = write(tmp_path, "a.json", "{}")
+    for bad in (str(tmp_path), f"{afile}/under-a-file.png", "/proc/nowhere/x.png"):
+        for argv in (["lueker", COVER, "--eps", "1/10", "--plot", bad],
+                     ["score", truth, "--baseline", "greedy", "--plot", bad],
+                     ["score", truth, "--baseline", "greedy", "--write-answers", bad]):
+            rc, out, err = slth(*argv)
+            assert_refused(rc, err)
+            assert out == "" and "writable" in err
+
+
 def test_files(tmp_path):
     notzip = write(tmp_path, "x.npz", b"this is not a zip")
     undecodable = write(tmp_path, "u.jsonl", b"\xff\xfe\x00garbage\n")

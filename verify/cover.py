@@ -48,7 +48,7 @@ from solvers.coverage import (
     is_covered,
     lueker_process,
 )
-from solvers.files import read_data_file
+from solvers.files import check_writable, read_data_file
 from solvers.instances import CoverageProblem
 from solvers.memory import max_intervals_for_memory
 from solvers.numbers import (
@@ -214,6 +214,8 @@ def run_lueker(args: argparse.Namespace) -> int:
     eps = args.eps if args.eps is not None else data.get("eps")
     if eps is None:
         raise InputError("give --eps E (the error parameter)")
+    if not args.no_plot:
+        check_writable(args.plot, "--plot")
     check_exact_size([*values, to_fraction(eps, "--eps")])
     with elapsed("  Lueker process (exact)"):
         tr = lueker_process(values, eps)
@@ -249,4 +251,7 @@ def _plot_lueker(tr: Any, path: Path) -> None:
     ax.set(xlabel="t", ylabel="fraction of [-1, 1]", ylim=(0, 1.02),
            title=f"Lueker process, eps = {nearest_float(tr.eps):g}, n = {len(tr.values)}")
     ax.legend(fontsize=8)
-    fig.savefig(path, dpi=120)
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as exc:
+        raise InputError(f"cannot write --plot {path}: {exc.strerror or exc}") from None
