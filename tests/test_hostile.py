@@ -150,6 +150,13 @@ def test_huge_common_denominators(tmp_path):
         assert "digits" in err
 
 
+def test_a_time_limit_that_cannot_be_honoured_is_refused():
+    # the sparsest-subset search has no time limit: refused, not silently ignored
+    rc, _, err = slth("solve", INSTANCE, "--eps", "1/10", "--time-limit", "5")
+    assert_refused(rc, err)
+    assert "--time-limit does not apply to --eps" in err
+
+
 def test_time_limit_with_one_huge_denominator(tmp_path):
     # one common denominator 3^2000 (955 digits): every phase (parsing, scaling, lattice
     # bound, engines, the exact re-check) runs on 3000-bit integers, and the limit still holds

@@ -24,6 +24,7 @@ from solvers.files import read_data_file
 from solvers.instances import MRSSInstance, RSSInstance, subset_problem_from_json
 from solvers.memory import available_bytes, check_subset_memory, subset_search_bytes
 from solvers.numbers import (
+    InputError,
     check_exact_size,
     check_time_limit,
     common_scale,
@@ -47,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-limit", type=float, default=None, metavar="S",
                    help="seconds; on expiry the best subset so far is returned as 'feasible'")
     p.add_argument("--eps", default=None,
-                   help="find the sparsest subset within EPS instead (exact string ok)")
+                   help="find the sparsest subset within EPS instead (exact string ok; runs "
+                   "to the end: no --time-limit)")
     p.add_argument("--json", action="store_true", help="print the Solution as JSON")
     p.set_defaults(func=run)
 
@@ -115,6 +117,9 @@ def _solve(inst: RSSInstance | MRSSInstance, args: argparse.Namespace,
 
 def run(args: argparse.Namespace) -> int:
     check_time_limit(args.time_limit, "--time-limit")
+    if args.eps is not None and args.time_limit is not None:  # it would be ignored: say so
+        raise InputError("--time-limit does not apply to --eps: the sparsest-subset search "
+                         "solves every size to the end (omit --time-limit)")
     inst = subset_problem_from_json(read_data_file(args.instance))
     # engines that cannot say how far they are show their time against the limit instead
     bar = ProgressBar("  searching", enabled=not args.json)
