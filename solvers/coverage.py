@@ -305,10 +305,13 @@ def estimated_radius(values: Sequence[object], interval: Sequence[object] = (-1,
     a, b = (nearest_float(x) for x in _check_interval(interval))
     lo = nearest_float(sum(v for v in vals if v < 0))
     hi = nearest_float(sum(v for v in vals if v > 0))
-    outside = max(lo - a, b - hi, (b - a) / 2 if hi < a or lo > b else 0.0)
     mean = nearest_float(sum(vals)) / 2
-    sd = math.sqrt(sum(nearest_float(v) ** 2 for v in vals)) / 2
-    if sd == 0 or not math.isfinite(sd):
+    sd = math.sqrt(sum(min(abs(nearest_float(v)), 1e150) ** 2 for v in vals)) / 2
+    whole = (b - a) / 2
+    if not all(map(math.isfinite, (a, b, lo, hi, mean, sd, whole))):
+        return math.inf  # beyond the doubles: no estimate (and nothing to refuse)
+    outside = max(lo - a, b - hi, whole if hi < a or lo > b else 0.0)
+    if sd == 0:
         return outside
     za, zb = max(a, lo), min(b, hi)
     inside = 0.5 * (math.erf((zb - mean) / (sd * math.sqrt(2)))
@@ -317,9 +320,9 @@ def estimated_radius(values: Sequence[object], interval: Sequence[object] = (-1,
     log_density = -sparsest**2 / 2 - math.log(sd * math.sqrt(2 * math.pi))  # per unit length
     log_n = len(vals) * math.log(2)
     if inside <= 0 or log_n + math.log(inside) < 1:
-        return max(outside, (b - a) / 2)
-    gap = (log_n + math.log(inside)) * math.exp(-log_n - log_density)
-    return max(outside, min(gap / 2, (b - a) / 2))
+        return max(outside, whole)
+    log_gap = math.log(log_n + math.log(inside)) - log_n - log_density
+    return max(outside, min(math.exp(min(log_gap, 700.0)) / 2, whole))
 
 
 #: The Lueker process runs on Python lists of exact intervals: it is refused when it could hold
@@ -356,7 +359,7 @@ def check_radius_size(values: Sequence[object], interval: Sequence[object] = (-1
     vals = _check_values(values)
     a, b = _check_interval(interval)
     guess = estimated_radius(vals, (a, b))
-    if guess > 0:
+    if 0 < guess < math.inf:
         _refuse_beyond(estimated_intervals(vals, Fraction(guess / 2), (a, b)), max_intervals,
                        f"the covering radius of n = {len(vals)} values (about {guess:.2g})",
                        "use fewer values or a shorter interval")
@@ -782,8 +785,8 @@ def covering_radius(values: Sequence[object], interval: Sequence[object] = (-1, 
     runs, peak = 0, 0
     D = Fraction(0)
     guess = estimated_radius(vals, (a, b))
-    planned = max(1, math.ceil(math.log2(nearest_float(max(abs(a), abs(b))) / guess))
-                  ) + 1 if guess > 0 else 1
+    top = nearest_float(max(abs(a), abs(b)))
+    planned = max(1, math.ceil(math.log2(top / guess))) + 1 if 0 < guess < top < math.inf else 1
     while True:
         E, D = (E / 2, E / 2) if D == 0 else (E, 2 * D)
         runs += 1

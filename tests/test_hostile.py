@@ -107,6 +107,18 @@ def test_huge_and_tiny_numbers(tmp_path):
         assert_refused(*slth(*argv)[::2], codes=(2,))
 
 
+def test_estimates_take_numbers_beyond_the_doubles(tmp_path):
+    # the radius estimate works in floats: beyond them it gives up, the exact run does not
+    for values, interval in ((["1e300"] * 3, ["-1", "1"]), ([0.5, 0.25], ["-1e4000", "1e4000"]),
+                             (["1e-4000", "3e-4000"], ["-1", "1"]), ([0.01] * 2000, ["-1", "1"])):
+        path = write(tmp_path, "v.json", {"values": values})
+        for mode in (["--radius"], ["--eps", "1/1000"]):
+            rc, out, err = slth("cover", path, *mode, "--interval", *interval)
+            assert rc in (0, 1) and "Traceback" not in err and "internal error" not in err, err
+        rc, _, err = slth("lueker", path, "--eps", "1/10", "--no-plot")
+        assert rc == 0 and "internal error" not in err, err
+
+
 def test_memory_bombs_are_refused_before_allocating(tmp_path):
     rng = np.random.default_rng(0)
     v60 = write(tmp_path, "v60.json", {"values": rng.uniform(-1, 1, 60).tolist()})
