@@ -181,7 +181,7 @@ def test_time_limit_with_one_huge_denominator(tmp_path):
         rc, out, err = slth("solve", path, "--time-limit", "2", "--method", method, "--json")
         assert rc == 0 and "Traceback" not in err, err
         sol = json.loads(out)
-        assert sol["status"] in ("feasible", "optimal")
+        assert sol["status"] in ("feasible", "optimal", "optimal_within_tolerance")
         assert Fraction(sol["error"]) == abs(sum(Fraction(values[i]) for i in sol["subset"])
                                              - Fraction(den // 7, den))
 
