@@ -4,7 +4,8 @@ Engines (all exact, all returning :class:`solvers.results.Solution`):
 
 - ``brute``: every subset (the reference; n <= 30);
 - ``mitm``: meet-in-the-middle (Horowitz-Sahni): the two half-lists of subset sums generated
-  sorted by merging, then one linear two-pointer scan; O(2^(n/2)) time and memory;
+  sorted by merging, then one linear two-pointer scan; O(2^(n/2)) time and memory; sums
+  beyond int64 in two 62-bit limbs (:mod:`solvers.rss_wide`);
 - ``bounded``: Schroeppel-Shamir: four quarter-lists stream the half-sums in order, a sorted
   value window at a time: O(2^(n/2)) time, memory O(2^(n/4) + window) (n = 60 in < 1 GB);
 - ``dp``: pseudo-polynomial dynamic programming over the exact integer sums, on bitsets
@@ -12,20 +13,24 @@ Engines (all exact, all returning :class:`solvers.results.Solution`):
   cardinality rules;
 - ``ckk``: complete Karmarkar-Karp (:mod:`solvers.rss_ckk`), an anytime complete search that
   stops as soon as it meets the exact lattice lower bound (:mod:`solvers.rss_bounds`);
-- ``cpsat`` / ``mip``: the OR-Tools formulations of :mod:`solvers.formulations`.
+- ``cpsat`` / ``mip``: the OR-Tools formulations of :mod:`solvers.formulations`;
+- ``hits`` (inside ``auto`` only): a subset meeting the lattice bound exactly, found by the
+  modular four-list search of :mod:`solvers.rss_hits` past the phase transition.
 
 ``auto`` is a portfolio chosen by the instance's exact structure: with no values the empty
 subset; up to 30 values within int64 the meet-in-the-middle; an exact hit of the lattice bound by the greedy ends at once; otherwise the dynamic
 program when its planned range fits the memory budget and beats the exponential engines,
 complete Karmarkar-Karp when n is large compared with the values' bit length (near-perfect
-subsets abound and the lattice bound proves them), then meet-in-the-middle (n <= 44) or
-Schroeppel-Shamir. Memory is estimated before any engine allocates: an engine that would not
+subsets abound and the lattice bound proves them; then, where subsets meeting the bound are
+expected in numbers, the modular search for one), then meet-in-the-middle (n <= 44, or 52 in
+two limbs) or Schroeppel-Shamir. Memory is estimated before any engine allocates: an engine that would not
 fit is skipped, or refused with one :class:`~solvers.numbers.InputError` line.
 
 Exactness: values are exact rationals. When ``common_scale`` turns them into integers whose
-sums fit in int64, the engines run on those integers and every comparison is exact. Otherwise
-a float64 pass runs with a rigorous bound on its rounding error, and every subset whose
-computed error lies within that bound of the best is re-checked in exact arithmetic.
+sums fit in int64, the engines run on those integers and every comparison is exact; up to
+122 bits ``mitm`` runs on two exact 62-bit limbs. Beyond that a float64 pass runs with a
+rigorous bound on its rounding error, and every subset whose computed error lies within that
+bound of the best is re-checked in exact arithmetic.
 
 Examples
 --------
@@ -54,6 +59,7 @@ from fractions import Fraction
 import numpy as np
 import psutil
 
+from solvers import rss_hits as hits_module
 from solvers import rss_kernels as K
 from solvers.heuristics import greedy_instance
 from solvers.instances import RSSInstance
@@ -69,6 +75,8 @@ from solvers.results import Solution
 from solvers.rss_bounds import lattice_lower_bound
 from solvers.rss_ckk import balanced_pairs, ckk_bytes, complete_karmarkar_karp
 from solvers.rss_dp import DPPlan, dp_plan, solve_dp
+from solvers.rss_hits import exact_hit, expected_hits_log2, hit_bytes
+from solvers.rss_wide import SCAN_CHUNK, WIDE_BITS, fits_wide, wide_bytes, wide_closest
 
 __all__ = [
     "METHODS",
@@ -86,6 +94,9 @@ __all__ = [
     "solve_rss_batch",
     "BatchResult",
     "BATCH_MAX_N",
+    "MITM_MAX_N",
+    "WIDE_MITM_MAX_N",
+    "BIGINT_MAX_N",
 ]
 
 METHODS = ("auto", "mitm", "bounded", "dp", "ckk", "cpsat", "mip", "mip-scip", "mip-highs", "brute")
@@ -98,11 +109,20 @@ BRUTE_MAX_N = 30
 CANDIDATE_CAP = 200_000
 #: Largest row of :func:`solve_rss_batch` (compiled per-row meet-in-the-middle on uint64 masks).
 BATCH_MAX_N = 40
-#: Largest n for the pure Python-integer engine (values beyond int64 after scaling).
+#: Largest n for which ``auto`` runs the two-limb meet-in-the-middle (exact sums up to
+#: 122 bits, :mod:`solvers.rss_wide`) when its lists fit the memory budget: 2^26 sums per
+#: half, about 6.4 GB planned (4 GB measured) and 20 s at n = 52.
+WIDE_MITM_MAX_N = 52
+#: Largest n for the pure Python-integer engine (sums beyond 122 bits after scaling).
 BIGINT_MAX_N = 40
 #: ``auto`` runs complete Karmarkar-Karp first when n exceeds the values' bit length (after
 #: division by their gcd) by this margin: then near-perfect subsets abound.
 CKK_MARGIN = 8
+#: ``auto`` looks for subsets meeting the lattice bound by :mod:`solvers.rss_hits` beyond
+#: ``MITM_MAX_N`` when the normal approximation expects at least 2^HITS_MIN_LOG2 of them.
+HITS_MIN_LOG2 = 4
+#: Seconds of complete Karmarkar-Karp before that search (at most a quarter of the time left).
+CKK_SLICE = 1.0
 #: Largest n for which ``auto`` starts from the greedy subset.
 GREEDY_MAX_N = 5000
 
@@ -213,9 +233,9 @@ def _bounded_bytes(n: int, window: int) -> float:
     return 4 * 4 * 8 * 2.0 ** min(n - n // 2 - (n - n // 2) // 2, 1000) + 6 * 8 * window
 
 
-def _mitm_seconds(n: int, fits: bool) -> float:
+def _mitm_seconds(n: int, arithmetic: str) -> float:
     """Planned time of the exhaustive engines (an estimate that steers ``auto``)."""
-    per_sum = 1.5e-8 if fits else 2e-6
+    per_sum = {"int64": 1.5e-8, "wide": 4e-8}.get(arithmetic, 2e-6)
     return per_sum * 2.0 ** min(n / 2, 1000) * (1 if n <= MITM_MAX_N else 4)
 
 
@@ -235,8 +255,9 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
     deadline = _deadline(time_limit, start)
     sc = _Scaled.of(inst)
     n = inst.n
-    if n <= BRUTE_MAX_N and sc.fits_int64:  # at most 2^15 sums per half: nothing is faster
-        return meet_in_the_middle(inst)
+    arithmetic = "int64" if sc.fits_int64 else "wide" if fits_wide(sc.values, sc.target) else ""
+    if n <= BRUTE_MAX_N and arithmetic:  # at most 2^15 sums per half: nothing is faster
+        return meet_in_the_middle(inst, time_limit=time_limit)
     rule = _size_rule(inst)
     bound = lattice_lower_bound(sc.values, sc.target, rule)
     # the greedy's list deletions cost O(n^2): past a few thousand values it waits for a timeout
@@ -250,12 +271,15 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
     budget = memory_budget()
     plan = dp_plan(sc.values, rule)
     dp_fits = plan.nbytes <= budget
-    exhaustive = _mitm_seconds(n, sc.fits_int64)
+    exhaustive = _mitm_seconds(n, arithmetic)
     if dp_fits and plan.seconds <= min(exhaustive, 0.25):
         return _dp_solution(inst, sc, plan, bound, deadline, guess)
-    # exhaustive engines that can end: int64 Schroeppel-Shamir to n = 64, exact integers to 40
-    can_end = (n <= MITM_MAX_N if sc.fits_int64 else n <= BIGINT_MAX_N) or (
-        sc.fits_int64 and n <= 64 and rule is None)
+    # exhaustive engines that can end: int64 Schroeppel-Shamir to n = 64, two limbs to
+    # WIDE_MITM_MAX_N, Python integers to BIGINT_MAX_N
+    mitm_max = {"int64": MITM_MAX_N, "wide": WIDE_MITM_MAX_N}.get(arithmetic, BIGINT_MAX_N)
+    mitm_need = wide_bytes(n) if arithmetic == "wide" else _mitm_bytes(n)
+    can_end = (n <= mitm_max and mitm_need <= budget) or (
+        arithmetic == "int64" and n <= 64 and rule is None)
     # the planned time of the best exact engine (infinite when none can end)
     planned = min(plan.seconds if dp_fits else math.inf, exhaustive if can_end else math.inf)
     quarter = math.inf if deadline is None else (deadline - start) / 4
@@ -272,18 +296,20 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
                              f"(scale {sc.scale})")
         if guess is None or sc.subset_error(subset) < sc.subset_error(guess.subset):
             guess = Solution("feasible", subset=tuple(subset))
-    if rule is None and (planned == math.inf or (planned > 0.5 and _many_near_perfect(sc))):
-        # near-perfect subsets abound: the anytime search may meet the lattice bound long
-        # before an exact engine ends; it gets as long as that engine would take (beyond
-        # its memory, only its O(n) differencing core runs)
-        limit = deadline if planned == math.inf else start + min(planned, quarter)
-        sol = _ckk_solution(inst, sc, bound, limit, search=ckk_bytes(n) <= budget)
-        if sol.status == "optimal" or planned == math.inf or _expired(deadline):
+    hits = rule is None and _hits_plausible(sc, bound, budget)
+    # an exact engine planned to take over twice the time limit: the anytime searches' best
+    hopeless = planned == math.inf or planned > 2 * (4 * quarter)
+    if rule is None and (hopeless or (planned > 0.5 and (hits or _many_near_perfect(sc)))):
+        # near-perfect subsets abound: the anytime searches may meet the lattice bound long
+        # before an exact engine ends; they get as long as that engine would take
+        limit = deadline if hopeless else start + min(planned, quarter)
+        sol = _near_perfect(inst, sc, bound, limit, budget, hits)
+        if sol.status == "optimal" or hopeless or _expired(deadline):
             return sol
     if dp_fits and (plan.seconds <= exhaustive or not can_end):
         return _dp_solution(inst, sc, plan, bound, deadline, guess)
-    if n <= MITM_MAX_N or rule is not None:
-        if _mitm_bytes(n) > budget:
+    if n <= mitm_max or rule is not None:
+        if mitm_need > budget:
             if deadline is not None and guess is not None:
                 return _timed_out(inst, guess.subset, "auto", Fraction(bound, sc.scale),
                                   "no exact engine fits in memory: the best subset found, "
@@ -295,6 +321,47 @@ def _portfolio(inst: RSSInstance, time_limit: float | None, progress: Progress |
                 f"{budget / 2**30:.3g} GiB (with time_limit, the best subset found is returned)")
         return meet_in_the_middle(inst, time_limit=_remaining(deadline))
     return schroeppel_shamir(inst, time_limit=_remaining(deadline), progress=progress)
+
+
+def _hits_plausible(sc: _Scaled, bound: int, budget: int) -> bool:
+    """Whether subsets meeting the lattice bound are expected in numbers (``HITS_MIN_LOG2``)
+    and the modular search on all n values fits in memory."""
+    kept = min(len(sc.values), 4 * hits_module.QUARTER_MAX)  # the rest are differenced
+    # the quotients by the modulus (at most the pairs of one half) must fit int64
+    narrow = sum(abs(v) for v in sc.values).bit_length() <= 59 + kept // 2
+    return (narrow and hit_bytes(len(sc.values)) <= budget and len(sc.values) > MITM_MAX_N
+            and expected_hits_log2(sc.values, sc.target - bound) >= HITS_MIN_LOG2)
+
+
+def _near_perfect(inst: RSSInstance, sc: _Scaled, bound: int, limit: float | None,
+                  budget: int, hits: bool) -> Solution:
+    """Complete Karmarkar-Karp, then (``hits``) the modular search for a subset meeting the
+    lattice bound (:mod:`solvers.rss_hits`); beyond its memory, CKK runs only its O(n)
+    differencing core."""
+    search = ckk_bytes(inst.n) <= budget
+    if not hits:
+        return _ckk_solution(inst, sc, bound, limit, search)
+    now = time.perf_counter()
+    first = now + (CKK_SLICE if limit is None else min(CKK_SLICE, (limit - now) / 4))
+    sol = _ckk_solution(inst, sc, bound, first, search)
+    if sol.status == "optimal":
+        return sol
+    found = exact_hit(sc.values, [sc.target - bound, sc.target + bound], limit)
+    stats = {"residues": found.residues, "modulus": found.modulus}
+    if found.subset is not None:  # its sum is target -+ bound: it meets the bound
+        return _solution(inst, found.subset, "hits",
+                         f"the subset meets the exact lattice lower bound {bound} (scale "
+                         f"{sc.scale}); found by modular meet-in-the-middle after "
+                         f"{found.residues} residues mod the prime {found.modulus}", stats)
+    searched = f"the modular search tried {found.residues} residues mod {found.modulus}"
+    if found.exhausted:  # every residue: no subset meets the bound, so the optimum exceeds it
+        bound += 1
+        searched += f" (all of them: no subset meets the lattice bound, {bound} is a bound)"
+    if _expired(limit):
+        return sol.replace(lower_bound=min(Fraction(bound, sc.scale), sol.error),
+                           stats={**sol.stats, **stats}, proof=f"{sol.proof}; {searched}")
+    sol = _ckk_solution(inst, sc, bound, limit, search)
+    return sol.replace(stats={**sol.stats, **stats}, proof=f"{sol.proof}; {searched}")
 
 
 def _remaining(deadline: float | None) -> float | None:
@@ -500,40 +567,125 @@ def meet_in_the_middle(inst: RSSInstance, *, time_limit: float | None = None) ->
 
     Sorted half-lists are generated by merging (no re-sort) and scanned by two pointers. With
     a cardinality rule the sorted lists are filtered by subset size (filtering keeps them
-    sorted) and each size split (c, k - c) is scanned. The lists' memory is estimated first;
-    ``time_limit`` is checked in the exact re-check and in the Python-integer engine (the
-    compiled int64 and float64 passes take under a second at n = 44).
+    sorted) and each size split (c, k - c) is scanned. The arithmetic follows the exactly
+    scaled integers: int64 when their sums fit, two 62-bit limbs (:mod:`solvers.rss_wide`)
+    up to 122 bits, else a float64 pass with a rigorous bound whose candidates are re-checked
+    exactly (Python integers when it cannot separate them, n <= ``BIGINT_MAX_N``). The
+    lists' memory is estimated first; ``time_limit`` is checked between the items that build
+    the lists and between chunks of the scan, and at the limit the best pair scanned so far
+    comes back as ``feasible``.
     """
-    need, budget = _mitm_bytes(inst.n), memory_budget()
+    sc = _Scaled.of(inst)
+    wide = not sc.fits_int64 and fits_wide(sc.values, sc.target)
+    need, budget = wide_bytes(inst.n) if wide else _mitm_bytes(inst.n), memory_budget()
     if need > budget:
         raise _refuse_memory(f"method 'mitm' on n = {inst.n}", need, budget,
                              "use method 'auto'")
     deadline = _deadline(time_limit, time.perf_counter())
-    sc = _Scaled.of(inst)
+    if sc.fits_int64:
+        return _mitm_int64(inst, sc, deadline)
+    if wide:
+        return _mitm_wide(inst, sc, deadline)
+    return _mitm_float_then_exact(inst, sc, deadline)
+
+
+def _mitm_int64(inst: RSSInstance, sc: _Scaled, deadline: float | None) -> Solution:
+    """The compiled int64 meet-in-the-middle, stopping at the deadline between chunks."""
     h = inst.n // 2
     rule = _size_rule(inst)
-    if sc.fits_int64:
-        vals = np.array(sc.values, dtype=np.int64)
-        t = np.int64(sc.target)
-        if rule is None:
-            A = K.sorted_subset_sums(vals[:h])
-            B = K.sorted_subset_sums(vals[h:])
-            _, i, j = K.closest_pair(A, B, t)
-            subset = _subset_with_sum(vals[:h], int(A[i])) + _subset_with_sum(vals[h:], int(B[j]), h)
-            return _solution(inst, subset, "mitm",
-                             f"exhaustive meet-in-the-middle on exact int64 data (scale {sc.scale})",
-                             {"half_sizes": [len(A), len(B)], "arithmetic": "int64"})
-        A, Am = K.half_sums(vals[:h])
-        B, Bm = K.half_sums(vals[h:])
-        found, _, i, j = K.closest_pair_by_size(A, Am, B, Bm, t, rule[0], rule[1])
-        if not found:
+    vals = np.array(sc.values, dtype=np.int64)
+    t = np.int64(sc.target)
+    stats: dict = {"arithmetic": "int64"}
+    if rule is None:
+        A, B = _sorted_sums(vals[:h], deadline), _sorted_sums(vals[h:], deadline)
+        if A is None or B is None:
+            return _mitm_stopped(inst, sc, None, "while building the half-lists", stats)
+        i, j, finished = _scan(A, B, t, deadline)
+        subset = _subset_with_sum(vals[:h], int(A[i])) + _subset_with_sum(vals[h:], int(B[j]), h)
+        stats["half_sizes"] = [len(A), len(B)]
+    else:
+        halves = _sorted_sums(vals[:h], deadline, True), _sorted_sums(vals[h:], deadline, True)
+        if halves[0] is None or halves[1] is None:
+            return _mitm_stopped(inst, sc, None, "while building the half-lists", stats)
+        (A, Am), (B, Bm) = halves
+        best: tuple[int, list[int]] | None = None
+        finished = True
+        for ia, ib in _size_splits(Am, Bm, rule):
+            i, j, finished = _scan(A[ia], B[ib], t, deadline)
+            e = abs(int(t) - int(A[ia[i]]) - int(B[ib[j]]))
+            if best is None or e < best[0]:
+                best = (e, _bits(Am[ia[i]]) + _bits(Bm[ib[j]], h))
+            if not finished or e == 0:
+                break
+        if best is None:
             return Solution("infeasible", method="mitm",
                             proof="no subset satisfies the cardinality rule")
-        subset = _bits(Am[i]) + _bits(Bm[j], h)
-        return _solution(inst, subset, "mitm",
-                         f"exhaustive meet-in-the-middle on exact int64 data (scale {sc.scale})",
-                         {"half_sizes": [len(A), len(B)], "arithmetic": "int64"})
-    return _mitm_float_then_exact(inst, sc, deadline)
+        subset = best[1]
+        stats["half_sizes"] = [len(A), len(B)]
+    if not finished:
+        return _mitm_stopped(inst, sc, subset, "during the scan", stats)
+    return _solution(inst, subset, "mitm",
+                     f"exhaustive meet-in-the-middle on exact int64 data (scale {sc.scale})", stats)
+
+
+def _sorted_sums(vals: np.ndarray, deadline: float | None, masks: bool = False):
+    """The sorted subset sums of ``vals`` (with their masks when asked), built one item at a
+    time so that the deadline is checked between items; None once it has passed."""
+    size = 1 << len(vals)
+    sums, tmp = np.empty(size, dtype=vals.dtype), np.empty(size, dtype=vals.dtype)
+    bits, tmp_m = np.empty(size if masks else 0, np.uint64), np.empty(size if masks else 0,
+                                                                     np.uint64)
+    sums[:1] = 0
+    bits[:1] = 0
+    for k in range(len(vals)):
+        if _expired(deadline):
+            return None
+        if masks:
+            K.merge_shifted_masks(sums, bits, 1 << k, vals[k], np.uint64(1) << np.uint64(k),
+                                  tmp, tmp_m)
+            bits, tmp_m = tmp_m, bits
+        else:
+            K.merge_shifted(sums, 1 << k, vals[k], tmp)
+        sums, tmp = tmp, sums
+    return (sums, bits) if masks else sums
+
+
+def _scan(A: np.ndarray, B: np.ndarray, t: object, deadline: float | None
+          ) -> tuple[int, int, bool]:
+    """The closest pair (i, j) of two ascending lists, and whether the scan finished before
+    the deadline (checked every ``SCAN_CHUNK`` steps)."""
+    state = np.array([0, len(B) - 1, 0, len(B) - 1, 0], dtype=np.int64)
+    while not state[4]:
+        if _expired(deadline):
+            return int(state[2]), int(state[3]), False
+        K.closest_pair_steps(A, B, t, state, SCAN_CHUNK)
+    return int(state[2]), int(state[3]), True
+
+
+def _mitm_stopped(inst: RSSInstance, sc: _Scaled, subset: Sequence[int] | None, when: str,
+                  stats: dict) -> Solution:
+    """A meet-in-the-middle stopped by its time limit: the best pair scanned, else the greedy
+    subset, as ``feasible`` with the lattice bound."""
+    if subset is None:
+        subset = greedy_instance(inst).subset
+    return _timed_out(inst, subset, "mitm", _lattice_bound(inst, sc),
+                      f"time limit {when} of the meet-in-the-middle ({stats['arithmetic']}): "
+                      "not proven", stats)
+
+
+def _mitm_wide(inst: RSSInstance, sc: _Scaled, deadline: float | None) -> Solution:
+    """The compiled meet-in-the-middle on two 62-bit limbs (:mod:`solvers.rss_wide`)."""
+    found = wide_closest(sc.values, sc.target, _size_rule(inst), deadline)
+    h = inst.n // 2
+    stats = {"arithmetic": "two 62-bit limbs", "half_sizes": [1 << h, 1 << (inst.n - h)]}
+    if not found.finished:
+        return _mitm_stopped(inst, sc, found.subset, "while building or scanning the lists",
+                             stats)
+    if found.subset is None:
+        return Solution("infeasible", method="mitm", proof="no subset satisfies the cardinality rule")
+    return _solution(inst, found.subset, "mitm",
+                     "exhaustive meet-in-the-middle on the exact integers in two 62-bit limbs "
+                     f"(scale {sc.scale})", stats)
 
 
 def _subset_with_sum(vals: np.ndarray, s: int, offset: int = 0) -> list[int]:
@@ -581,8 +733,11 @@ def _mitm_float_then_exact(inst: RSSInstance, sc: _Scaled, deadline: float | Non
     if not np.all(np.isfinite(fvals)) or not math.isfinite(ft) or np.sum(np.abs(fvals)) > 1e300:
         return _mitm_bigint(inst, sc, deadline)
     bound = _float_bound(inst)
-    A, Am = K.half_sums(fvals[:h])
-    B, Bm = K.half_sums(fvals[h:])
+    halves = _sorted_sums(fvals[:h], deadline, True), _sorted_sums(fvals[h:], deadline, True)
+    if halves[0] is None or halves[1] is None:
+        return _mitm_stopped(inst, sc, None, "while building the float half-lists",
+                             {"arithmetic": "float64+exact"})
+    (A, Am), (B, Bm) = halves
     splits = list(_size_splits(Am, Bm, rule))
     if not splits:
         return Solution("infeasible", method="mitm", proof="no subset satisfies the cardinality rule")
@@ -637,7 +792,8 @@ def _mitm_bigint(inst: RSSInstance, sc: _Scaled, deadline: float | None) -> Solu
     """
     if inst.n > BIGINT_MAX_N:
         raise InputError(
-            f"n = {inst.n} values need more than 64 bits after exact scaling and the float pass "
+            f"n = {inst.n} values need more than {WIDE_BITS} bits after exact scaling and the "
+            "float pass "
             f"could not separate the candidates: exact search is limited to n <= {BIGINT_MAX_N}"
         )
     h = inst.n // 2
@@ -652,10 +808,8 @@ def _mitm_bigint(inst: RSSInstance, sc: _Scaled, deadline: float | None) -> Solu
         return sorted(items)
 
     def stopped(best: tuple[int, int] | None, why: str) -> Solution:
-        subset = _bits(best[1]) if best is not None else greedy_instance(inst).subset
-        return _timed_out(inst, subset, "mitm", _lattice_bound(inst, sc),
-                          f"time limit {why} of the exact-integer meet-in-the-middle: not proven",
-                          {"arithmetic": "bigint"})
+        return _mitm_stopped(inst, sc, None if best is None else _bits(best[1]), why,
+                             {"arithmetic": "bigint"})
 
     A, B = half(sc.values[:h], 0), half(sc.values[h:], h)
     if A is None or B is None:

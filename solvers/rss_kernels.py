@@ -18,8 +18,11 @@ from numba import njit
 __all__ = [
     "half_sums",
     "half_sums_into",
+    "merge_shifted_masks",
     "sorted_subset_sums",
+    "merge_shifted",
     "closest_pair",
+    "closest_pair_steps",
     "collect_candidates",
     "popcount",
     "closest_pair_by_size",
@@ -63,37 +66,12 @@ def half_sums(vals):
 @njit(cache=True)
 def half_sums_into(vals, sums, masks, tmp_s, tmp_m):
     """:func:`half_sums` in caller-owned buffers of length >= 2^h (returns views of two)."""
-    h = vals.shape[0]
     sums[0] = 0
     masks[0] = 0
     length = 1
-    for i in range(h):
-        v = vals[i]
-        bit = np.uint64(1) << np.uint64(i)
-        a = 0
-        b = 0
-        k = 0
-        while a < length and b < length:
-            shifted = sums[b] + v
-            if sums[a] <= shifted:
-                tmp_s[k] = sums[a]
-                tmp_m[k] = masks[a]
-                a += 1
-            else:
-                tmp_s[k] = shifted
-                tmp_m[k] = masks[b] | bit
-                b += 1
-            k += 1
-        while a < length:
-            tmp_s[k] = sums[a]
-            tmp_m[k] = masks[a]
-            a += 1
-            k += 1
-        while b < length:
-            tmp_s[k] = sums[b] + v
-            tmp_m[k] = masks[b] | bit
-            b += 1
-            k += 1
+    for i in range(vals.shape[0]):
+        merge_shifted_masks(sums, masks, length, vals[i], np.uint64(1) << np.uint64(i),
+                            tmp_s, tmp_m)
         length *= 2
         sums, tmp_s = tmp_s, sums
         masks, tmp_m = tmp_m, masks
@@ -101,42 +79,78 @@ def half_sums_into(vals, sums, masks, tmp_s, tmp_m):
 
 
 @njit(cache=True)
+def merge_shifted_masks(sums, masks, length, v, bit, tmp_s, tmp_m):
+    """One step of :func:`half_sums_into`: tmp[:2 * length] = the sorted union of
+    sums[:length] and sums[:length] + v, the shifted sums' masks with ``bit`` set."""
+    a = 0
+    b = 0
+    k = 0
+    while a < length and b < length:
+        shifted = sums[b] + v
+        if sums[a] <= shifted:
+            tmp_s[k] = sums[a]
+            tmp_m[k] = masks[a]
+            a += 1
+        else:
+            tmp_s[k] = shifted
+            tmp_m[k] = masks[b] | bit
+            b += 1
+        k += 1
+    while a < length:
+        tmp_s[k] = sums[a]
+        tmp_m[k] = masks[a]
+        a += 1
+        k += 1
+    while b < length:
+        tmp_s[k] = sums[b] + v
+        tmp_m[k] = masks[b] | bit
+        b += 1
+        k += 1
+
+
+@njit(cache=True)
 def sorted_subset_sums(vals):
     """:func:`half_sums` without the masks: half the memory traffic, about twice as fast.
 
-    The merge is written without a data-dependent branch on the stored value, which the
-    compiler turns into conditional moves. The subset behind one sum is recovered afterwards
-    (see ``solvers.rss``).
+    The subset behind one sum is recovered afterwards (see ``solvers.rss``).
     """
     size = 1 << vals.shape[0]
     sums = np.empty(size, dtype=vals.dtype)
     tmp = np.empty(size, dtype=vals.dtype)
     sums[0] = 0
-    length = 1
     for i in range(vals.shape[0]):
-        v = vals[i]
-        a = 0
-        b = 0
-        k = 0
-        while a < length and b < length:
-            x = sums[a]
-            y = sums[b] + v
-            take = x <= y
-            tmp[k] = x if take else y
-            a += take
-            b += 1 - take
-            k += 1
-        while a < length:
-            tmp[k] = sums[a]
-            a += 1
-            k += 1
-        while b < length:
-            tmp[k] = sums[b] + v
-            b += 1
-            k += 1
-        length *= 2
+        merge_shifted(sums, 1 << i, vals[i], tmp)
         sums, tmp = tmp, sums
     return sums
+
+
+@njit(cache=True)
+def merge_shifted(sums, length, v, out):
+    """out[:2 * length] = the sorted union of sums[:length] and sums[:length] + v.
+
+    One step of :func:`sorted_subset_sums` (a caller looping over the items can check a
+    deadline between steps). The merge is written without a data-dependent branch on the
+    stored value, which the compiler turns into conditional moves.
+    """
+    a = 0
+    b = 0
+    k = 0
+    while a < length and b < length:
+        x = sums[a]
+        y = sums[b] + v
+        take = x <= y
+        out[k] = x if take else y
+        a += take
+        b += 1 - take
+        k += 1
+    while a < length:
+        out[k] = sums[a]
+        a += 1
+        k += 1
+    while b < length:
+        out[k] = sums[b] + v
+        b += 1
+        k += 1
 
 
 @njit(cache=True)
@@ -145,25 +159,43 @@ def closest_pair(A, B, t):
 
     Returns (error, i, j); (-1, -1, -1) errors are impossible as both lists are non-empty.
     """
-    i = 0
-    j = B.shape[0] - 1
-    best = abs(t - (A[0] + B[j]))
-    bi = 0
-    bj = j
+    state = np.array([0, B.shape[0] - 1, 0, B.shape[0] - 1, 0], dtype=np.int64)
+    closest_pair_steps(A, B, t, state, -1)
+    return abs(t - (A[state[2]] + B[state[3]])), state[2], state[3]
+
+
+@njit(cache=True)
+def closest_pair_steps(A, B, t, state, budget):
+    """Resume :func:`closest_pair`'s scan for at most ``budget`` steps (all when negative).
+
+    ``state`` is [i, j, best i, best j, done], starting at [0, len(B) - 1, 0, len(B) - 1, 0];
+    ``done`` becomes 1 when the scan is complete or met an exact hit.
+    """
+    i = state[0]
+    j = state[1]
+    best = abs(t - (A[state[2]] + B[state[3]]))
+    steps = 0
     while i < A.shape[0] and j >= 0:
+        if steps == budget:
+            state[0] = i
+            state[1] = j
+            return
+        steps += 1
         s = A[i] + B[j]
         e = abs(t - s)
         if e < best:
             best = e
-            bi = i
-            bj = j
+            state[2] = i
+            state[3] = j
             if e == 0:
                 break
         if s < t:
             i += 1
         else:
             j -= 1
-    return best, bi, bj
+    state[0] = i
+    state[1] = j
+    state[4] = 1
 
 
 @njit(cache=True)

@@ -100,12 +100,15 @@ def test_rationals_floats_cannot_tell_apart():
     assert wrong.error == 0 and 1 not in wrong.subset
 
 
-def test_large_exact_instance_beyond_int64_uses_float_then_exact():
+@pytest.mark.parametrize("digits, arithmetic", [(30, {"two 62-bit limbs"}),
+                                               (45, {"float64+exact", "bigint"})])
+def test_large_exact_instance_beyond_int64(digits, arithmetic):
+    # scale 10^30 keeps the sums within 122 bits (two limbs); 10^45 goes beyond them
     rng = np.random.default_rng(5)
-    vals = [Fraction(int(x), 10**30) for x in rng.integers(-10**15, 10**15, 16)]
+    vals = [Fraction(int(x), 10**digits) for x in rng.integers(-10**15, 10**15, 16)]
     target = Fraction(123456789, 10**9)
     sol = meet_in_the_middle(RSSInstance.create(vals, target))
-    assert sol.stats["arithmetic"] in {"float64+exact", "bigint"}
+    assert sol.stats["arithmetic"] in arithmetic
     assert sol.error == brute_force(RSSInstance.create(vals, target)).error
 
 

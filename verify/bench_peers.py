@@ -9,8 +9,8 @@ toolkit's proven optimum, ``suboptimal`` when it does not (a peer's "complete" m
 stopped early), ``time limit`` when it did not finish. Ratios are this toolkit's time over the
 fastest peer that reached the optimum.
 
-Workloads: random partitions up to n = 1000 with values up to 2^64 and beyond, near-ties
-(2^62 + U(0, 1000)), cardinality-constrained (balanced) partitions, three classic hard
+Workloads: random partitions up to n = 1000 with values up to 2^100, near-ties
+(2^62 + U(0, 1000), 2^64 + U(0, 2^32)), cardinality-constrained (balanced) partitions, three classic hard
 subset-sum classes (Pisinger's even-odd, Todd and Avis), and uniform doubles, whose reference
 is a numpy sort of 2^20 doubles timed in the same run.
 """
@@ -46,6 +46,16 @@ WORKLOADS: dict[str, tuple[str, tuple[str, ...]]] = {
                            ("np-ckk", "prtpy-ckk", "prtpy-cg")),
     "near-ties-40": ("2^62 + U(0, 1000), n = 40, target total / 2",
                      ("np-ckk", "prtpy-ckk", "prtpy-cg")),
+    "near-ties-44": ("2^62 + U(0, 1000), n = 44, target total / 2",
+                     ("np-ckk", "prtpy-ckk", "prtpy-cg")),
+    "near-ties-40x64b": ("2^64 + U(0, 2^32), n = 40, target total / 2 (two limbs)",
+                         ("np-ckk", "prtpy-ckk", "prtpy-hs")),
+    "partition-40x64b": ("random partition, n = 40, values < 2^64 (two limbs)",
+                         ("np-ckk", "prtpy-ckk", "prtpy-hs")),
+    "partition-44x100b": ("random partition, n = 44, values < 2^100 (two limbs)",
+                          ("np-ckk", "prtpy-ckk")),
+    "partition-100x64b": ("random partition, n = 100, values < 2^64 (phase transition)",
+                          ("np-ckk", "prtpy-ckk", "prtpy-cg")),
     "balanced-100x1e3": ("balanced partition (|S| = 50), n = 100, values < 1000",
                          ("prtpy-cbldm",)),
     "balanced-40x32b": ("balanced partition (|S| = 20), n = 40, values < 2^32",
@@ -91,6 +101,16 @@ def make_instance(name: str, seed: int) -> tuple[list, object, int | None]:
         vals = ints(1000, 72)
     elif name == "near-ties-40":
         vals = [2**62 + int(x) for x in rng.integers(0, 1001, 40)]
+    elif name == "near-ties-44":
+        vals = [2**62 + int(x) for x in rng.integers(0, 1001, 44)]
+    elif name == "near-ties-40x64b":
+        vals = [2**64 + x for x in ints(40, 32)]
+    elif name == "partition-40x64b":
+        vals = ints(40, 64)
+    elif name == "partition-44x100b":
+        vals = ints(44, 100)
+    elif name == "partition-100x64b":
+        vals = ints(100, 64)
     elif name == "balanced-100x1e3":
         vals = [int(x) for x in rng.integers(1, 1000, 100)]
         half = 50
