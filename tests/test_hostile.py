@@ -177,6 +177,9 @@ def test_time_limit_with_one_huge_denominator(tmp_path):
     values = [f"{int(k) * (den // 10**18)}/{den}" for k in rng.integers(-10**18, 10**18, 60)]
     path = write(tmp_path, "wide.json", {"values": values, "target": f"{den // 7}/{den}"})
     signal.alarm(60)  # a guard (the limit is 2 s): fail instead of hanging
+    rc, _, err = slth("solve", path, "--time-limit", "2", "--method", "dp")
+    assert_refused(rc, err)  # 3000-bit integers: the bitsets of their sums fit nowhere
+    assert "dynamic program" in err
     for method in ("auto", "ckk", "mip-highs"):
         rc, out, err = slth("solve", path, "--time-limit", "2", "--method", method, "--json")
         assert rc == 0 and "Traceback" not in err, err

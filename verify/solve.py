@@ -18,11 +18,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 
 from solvers import mrss
 from solvers.files import read_data_file
 from solvers.instances import MRSSInstance, RSSInstance, subset_problem_from_json
-from solvers.memory import available_bytes, check_subset_memory, subset_search_bytes
+from solvers.memory import (
+    available_bytes,
+    check_memory,
+    check_subset_memory,
+    subset_search_bytes,
+)
 from solvers.numbers import (
     InputError,
     check_exact_size,
@@ -89,17 +95,26 @@ def check_solve_size(inst: RSSInstance | MRSSInstance, method: str = "auto",
     check_exact_size([*inst.values, inst.target, *inst.targets])
     if method in ("mitm", "bounded"):
         check_subset_memory(inst.n, 1, method)
+    if method == "dp":
+        need = _dp_bytes(inst)
+        check_memory(float(need) if need < 10**300 else math.inf, "the dynamic program over "
+                     "these values", "use --method auto, or ckk with a time limit")
     if method != "auto" or time_limit is not None or \
             subset_search_bytes(inst.n) <= available_bytes():
         return
+    if _dp_bytes(inst) > available_bytes():
+        check_subset_memory(inst.n, 1, "auto", fix="give --time-limit S for the best subset "
+                            "found with a proven lower bound ('feasible')")
+
+
+def _dp_bytes(inst: RSSInstance) -> int:
+    """Bytes of the dynamic program's bitsets over the exactly scaled values."""
     rule = None
     if inst.cardinality is not None or inst.max_cardinality is not None:
         rule = (inst.cardinality, False) if inst.cardinality is not None else (
             inst.max_cardinality, True)
     scale = common_scale([*inst.values, inst.target])
-    if dp_plan(scale_to_int(inst.values, scale), rule).nbytes > available_bytes():
-        check_subset_memory(inst.n, 1, "auto", fix="give --time-limit S for the best subset "
-                            "found with a proven lower bound ('feasible')")
+    return dp_plan(scale_to_int(inst.values, scale), rule).nbytes
 
 
 def _solve(inst: RSSInstance | MRSSInstance, args: argparse.Namespace,
