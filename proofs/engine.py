@@ -133,29 +133,7 @@ def audit_claim(
     if _refused(claim, time_limit, result):
         return result
 
-    cut: list[str] = []  # phases the time limit cut: what they report depends on the machine
-
-    def phase(name: str, share: float, fn: Callable[[float], object]) -> object:
-        left = deadline - time.monotonic()
-        seconds = min(left, share * time_limit) if share < 1 else left
-        start = time.monotonic()
-        try:
-            with time_box(seconds):
-                out = fn(start + seconds)
-        except PhaseTimeout:
-            out = None
-        except RecursionError:
-            notes.append(f"{name} gave up: the expression nests too deeply for it")
-            return None
-        if isinstance(out, SearchOutcome):  # a search says itself whether the time cut it
-            was_cut = bool(out.stopped)
-        else:  # a proof attempt gives up (None) at its deadline
-            was_cut = out is None and time.monotonic() >= start + seconds
-        if was_cut:
-            cut.append(name)
-            effort["time_cut"] = cut
-        return out
-
+    phase = _Phases(deadline, time_limit, effort, notes)
     if proof is None:  # a quick search first: most false claims fall at once
         quick = phase(
             "quick search",
@@ -197,6 +175,36 @@ def audit_claim(
     if not isinstance(proof, Proof):
         proof = phase("interval proof", 1.0, lambda dl: interval_proof(claim, budget.boxes, dl))
     return _conclude(result, proof, outcome, t0, effort, notes)
+
+
+class _Phases:
+    """Runs the phases of one audit, each with its share of the time under its own alarm, and
+    lists in ``effort["time_cut"]`` those the time limit cut (what they report then depends on
+    the machine)."""
+
+    def __init__(self, deadline: float, time_limit: float, effort: dict, notes: list[str]):
+        self.deadline, self.time_limit, self.effort, self.notes = (deadline, time_limit, effort,
+                                                                   notes)
+
+    def __call__(self, name: str, share: float, fn: Callable[[float], object]) -> object:
+        left = self.deadline - time.monotonic()
+        seconds = min(left, share * self.time_limit) if share < 1 else left
+        start = time.monotonic()
+        try:
+            with time_box(seconds):
+                out = fn(start + seconds)
+        except PhaseTimeout:
+            out = None
+        except RecursionError:
+            self.notes.append(f"{name} gave up: the expression nests too deeply for it")
+            return None
+        if isinstance(out, SearchOutcome):  # a search says itself whether the time cut it
+            was_cut = bool(out.stopped)
+        else:  # a proof attempt gives up (None) at its deadline
+            was_cut = out is None and time.monotonic() >= start + seconds
+        if was_cut:
+            self.effort.setdefault("time_cut", []).append(name)
+        return out
 
 
 def _refused(claim: Claim, time_limit: float, result: AuditResult) -> bool:
