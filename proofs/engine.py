@@ -12,6 +12,10 @@ branch-and-bound over a bounded domain. The verdict is
 
 A proof is cross-checked by a short search: a rigorous counterexample overrules it (and says so).
 
+Every search and proof attempt is bounded by work (points, boxes), so for a given seed the
+report is the same on every run; a phase that the time limit cuts first is listed in
+``effort["time_cut"]`` (and in ``reason``), since what it reports then depends on the machine.
+
 Each claim runs in a forked child process (:func:`run_isolated`) with a hard time limit and a
 memory cap, and inside it each phase has its own alarm: a formula that makes sympy spin costs
 its phase, never the audit.
@@ -129,20 +133,7 @@ def audit_claim(
     if _refused(claim, time_limit, result):
         return result
 
-    def phase(name: str, share: float, fn: Callable[[float], object]) -> object:
-        left = deadline - time.monotonic()
-        seconds = min(left, share * time_limit) if share < 1 else left
-        start = time.monotonic()
-        try:
-            with time_box(seconds):
-                return fn(start + seconds)
-        except PhaseTimeout:
-            notes.append(f"{name} stopped by its {seconds:.1f} s time limit")
-            return None
-        except RecursionError:
-            notes.append(f"{name} gave up: the expression nests too deeply for it")
-            return None
-
+    phase = _Phases(deadline, time_limit, effort, notes)
     if proof is None:  # a quick search first: most false claims fall at once
         quick = phase(
             "quick search",
@@ -184,6 +175,36 @@ def audit_claim(
     if not isinstance(proof, Proof):
         proof = phase("interval proof", 1.0, lambda dl: interval_proof(claim, budget.boxes, dl))
     return _conclude(result, proof, outcome, t0, effort, notes)
+
+
+class _Phases:
+    """Runs the phases of one audit, each with its share of the time under its own alarm, and
+    lists in ``effort["time_cut"]`` those the time limit cut (what they report then depends on
+    the machine)."""
+
+    def __init__(self, deadline: float, time_limit: float, effort: dict, notes: list[str]):
+        self.deadline, self.time_limit, self.effort, self.notes = (deadline, time_limit, effort,
+                                                                   notes)
+
+    def __call__(self, name: str, share: float, fn: Callable[[float], object]) -> object:
+        left = self.deadline - time.monotonic()
+        seconds = min(left, share * self.time_limit) if share < 1 else left
+        start = time.monotonic()
+        try:
+            with time_box(seconds):
+                out = fn(start + seconds)
+        except PhaseTimeout:
+            out = None
+        except RecursionError:
+            self.notes.append(f"{name} gave up: the expression nests too deeply for it")
+            return None
+        if isinstance(out, SearchOutcome):  # a search says itself whether the time cut it
+            was_cut = bool(out.stopped)
+        else:  # a proof attempt gives up (None) at its deadline
+            was_cut = out is None and time.monotonic() >= start + seconds
+        if was_cut:
+            self.effort.setdefault("time_cut", []).append(name)
+        return out
 
 
 def _refused(claim: Claim, time_limit: float, result: AuditResult) -> bool:
@@ -242,6 +263,8 @@ def _refuted(
 def _finish(result: AuditResult, t0: float, effort: dict, notes: list[str]) -> AuditResult:
     effort["seconds"] = round(time.monotonic() - t0, 3)
     result.effort = effort
+    if effort.get("time_cut"):
+        notes.append("cut by the time limit: " + ", ".join(effort["time_cut"]))
     if notes:
         result.reason = "; ".join(filter(None, [result.reason, *notes]))
     return result

@@ -53,9 +53,11 @@ __all__ = [
 UNBOUNDED = 1e12
 _CANDIDATE = -5e-10  # points whose violation() is above this are re-checked exactly
 _NICE_DENOMINATORS = (1, 12, 1000, 10**6)
-# Points whose floats overflow (or are undefined) are re-scored with 53-bit intervals:
-_FALLBACK_BATCH = 200  # at most this many per batch
-_FALLBACK_TOTAL = 1000  # and this many per search
+# Points whose floats overflow (or are undefined) are re-scored with 53-bit intervals (a few
+# milliseconds each), few enough that an unloaded search finishes them within its time share:
+_FALLBACK_BATCH = 100  # at most this many per batch
+_FALLBACK_SHARE = 20  # and one point in this many of the search's budget, at most 400
+_FALLBACK_TOTAL = 400
 
 
 @dataclass
@@ -82,6 +84,12 @@ class SearchOutcome:
     phases: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     stopped: str = ""
+
+    def stop(self, what: str) -> None:
+        """Record that the time limit cut ``what`` (the counts above then depend on the
+        machine's speed, and the description says so)."""
+        if what not in self.stopped:
+            self.stopped = "; ".join(filter(None, [self.stopped, what]))
 
     def describe(self) -> str:
         parts = ", ".join(f"{k} {v}" for k, v in self.phases.items() if v)
@@ -228,7 +236,7 @@ class _Search:
         self.out = SearchOutcome()
         self.tried: set[tuple[Fraction, ...]] = set()
         self.best: list[tuple[float, np.ndarray]] = []  # (score, coordinates) for the ascent
-        self.fallback_left = _FALLBACK_TOTAL
+        self.fallback_left = min(_FALLBACK_TOTAL, budget.points // _FALLBACK_SHARE)
         # re-scoring overflowing points with intervals may use at most 30% of the time
         self.fallback_until = time.monotonic() + 0.3 * max(deadline - time.monotonic(), 0.0)
 
@@ -276,12 +284,13 @@ class _Search:
         """Re-score points whose floats overflowed, with low-precision intervals (bounded count)."""
         todo = np.flatnonzero(valid & np.isnan(score))
         take = min(len(todo), _FALLBACK_BATCH, self.fallback_left)
-        if take < len(todo):
-            todo = self.rng.choice(todo, take, replace=False)
+        if take < len(todo):  # spread evenly, without drawing from the search's random stream
+            todo = todo[np.linspace(0, len(todo) - 1, take).astype(int)]
         self.fallback_left -= take
         for j in todo:
             if time.monotonic() > self.fallback_until:
                 self.fallback_left = 0
+                self.out.stop("interval re-scoring of overflowing points stopped by the time limit")
                 return
             point = {n: Fraction(float(pts[n][j])) for n in self.names}
             score[j] = _interval_score(self.claim, point)
@@ -289,7 +298,10 @@ class _Search:
     def confirm(self, x: np.ndarray) -> bool:
         """Re-check a float point exactly: simple fractions nearby first, then the exact doubles."""
         for den in (*_NICE_DENOMINATORS, None):
-            if self.out.rechecked >= self.budget.confirmations or self.expired():
+            if self.out.rechecked >= self.budget.confirmations:
+                return False
+            if self.expired():
+                self.out.stop("exact re-checks stopped by the time limit")
                 return False
             point = {}
             for v, xi in zip(self.claim.variables, x, strict=True):
@@ -307,6 +319,8 @@ class _Search:
             result = check_point(self.claim, point)
             if result.status == "violated":
                 point, values = shrink(self.claim, point, (result.lhs, result.rhs), self.deadline)
+                if self.expired():
+                    self.out.stop("shrinking the counterexample stopped by the time limit")
                 self.out.counterexample, self.out.values = point, values
                 return True
         return False
@@ -375,7 +389,7 @@ class _Search:
         cur = self._score_coords(x)
         for _ in range(self.budget.descent_iterations):
             if self.expired():
-                self.out.stopped = "time limit reached during the ascent"
+                self.out.stop("the ascent stopped by the time limit")
                 break
             trial = np.repeat(x[None], 2 * d, axis=0)  # (2d, k, d)
             for i in range(d):
@@ -506,7 +520,7 @@ def search_counterexample(
         phases.append(s.ascent)
     for phase in phases:
         if s.expired():
-            s.out.stopped = "time limit reached"
+            s.out.stop("sampling stopped by the time limit")
             break
         if phase():
             break

@@ -44,8 +44,8 @@ import bisect
 import heapq
 import math
 import time
-from collections import deque
-from collections.abc import Iterator, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -53,11 +53,13 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from solvers.memory import INTERVAL_BYTES, format_bytes
 from solvers.numbers import (
     InputError,
     check_eps,
     common_scale,
     fraction_str,
+    nearest_float,
     scale_to_int,
     to_fraction,
     to_fractions,
@@ -77,6 +79,14 @@ __all__ = [
     "check_lueker_inequality",
     "enumerated_cover",
     "ENUMERATION_MAX_N",
+    "ESTIMATE_SLACK",
+    "LUEKER_MAX_WORK",
+    "CHECK_MAX_PREFIXES",
+    "CHECK_MAX_T",
+    "estimated_intervals",
+    "check_coverage_size",
+    "check_radius_size",
+    "estimated_radius",
 ]
 
 #: Processing orders of the values: by |x| ascending, descending, or as given. Measured on
@@ -88,6 +98,11 @@ ORDERS = ("asc", "desc", "given")
 #: Default bound on the number of intervals the recursion may hold (about 48 bytes each at the
 #: peak of a step, twice that when subsets are tracked): about 2.4 GB.
 MAX_INTERVALS = 50_000_000
+
+#: A run is refused before it starts (InputError) when the intervals it would hold, estimated
+#: for values in general position (:func:`estimated_intervals`), exceed ``max_intervals`` this
+#: many times over: measured peaks of uniform values lie within a factor 3 of the estimate.
+ESTIMATE_SLACK = 4
 
 # Magnitude bound of the int64 path: sums and differences of two sums stay below 2^62.
 _INT64_SUMS = 2**61
@@ -201,6 +216,161 @@ def _check_order(order: str | None, default: str) -> str:
     if order not in ORDERS:
         raise InputError(f"order is {order!r}: expected one of {', '.join(ORDERS)}")
     return order
+
+
+# --- memory estimates, before anything is allocated ---------------------------------------------
+
+
+def _magnitude(x: Fraction) -> str:
+    """A short text for a positive number, also beyond the doubles ("about 1e-4000")."""
+    f = nearest_float(x)
+    if f != 0 and math.isfinite(f):
+        return f"{f:.3g}"
+    return f"about 1e{round((x.numerator.bit_length() - x.denominator.bit_length()) * 0.30103)}"
+
+
+def _distinct_sums(vals: Sequence[Fraction]) -> int:
+    """An upper bound on the number of distinct subset sums: a value repeated k times adds only
+    k + 1 choices, and n values give at most 2^n sums."""
+    bound = 1
+    for count in Counter(vals).values():
+        bound *= count + 1
+        if bound.bit_length() > 2 * len(vals) + 64:  # beyond any use: stop multiplying
+            break
+    return min(bound, 2 ** len(vals))
+
+
+def estimated_intervals(values: Sequence[object], eps: object,
+                        interval: Sequence[object] = (-1, 1)) -> int:
+    """The intervals a run of :func:`is_covered` holds at its peak, estimated before it starts.
+
+    Kept intervals are disjoint, more than 2 eps apart, and their ends are distinct subset sums;
+    after the last value they lie in the interval widened by 2 eps (and in [sum of the negative
+    values, sum of the positive ones]): at most min(distinct sums, width / (2 eps) + 1). Earlier
+    steps keep a wider window, so this is an estimate of the peak, not a bound: measured peaks
+    of uniform values lie between 0.3 and 1.4 times it.
+
+    >>> estimated_intervals([1, 2, 4], "1/2", (0, 8))
+    8
+    >>> estimated_intervals([0.1] * 60, "1e-15")  # 61 distinct sums, however small eps is
+    61
+    >>> estimated_intervals([0.3, -0.7, 0.9] * 20, "1e-15")  # 21^3 sums
+    9261
+    >>> estimated_intervals([0.5**k for k in range(60)], "1e-15")  # sums in [0, 2]: 2 / (2 eps)
+    1000000000000000
+    """
+    vals = _check_values(values)
+    e = check_eps(eps, positive=True)
+    a, b = _check_interval(interval)
+    lo, hi = sum(v for v in vals if v < 0), sum(v for v in vals if v > 0)
+    width = min(b - a + 4 * e, hi - lo)
+    return min(_distinct_sums(vals), math.floor(width / (2 * e)) + 1)
+
+
+def check_coverage_size(n: int, eps: object, interval: Sequence[object] = (-1, 1),
+                        max_intervals: int = MAX_INTERVALS) -> None:
+    """Refuse (InputError) deciding coverage of n values in general position at ``eps`` when
+    the run cannot fit in ``max_intervals``: for plans made before the values are drawn
+    (sweeps). The estimate is min(2^n, width / (2 eps) + 1), as in :func:`estimated_intervals`.
+
+    >>> check_coverage_size(60, "1e-4")
+    >>> check_coverage_size(60, "1e-12")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    solvers.numbers.InputError: deciding coverage of n = 60 values at eps = 1e-12 would hold ...
+    """
+    a, b = _check_interval(interval)
+    e = check_eps(eps, positive=True)
+    estimate = min(2**n, math.floor((b - a + 4 * e) / (2 * e)) + 1)
+    _refuse_beyond(estimate, max_intervals,
+                   f"deciding coverage of n = {n} values at eps = {_magnitude(e)}",
+                   "use a larger eps, fewer values or a shorter interval")
+
+
+def estimated_radius(values: Sequence[object], interval: Sequence[object] = (-1, 1)) -> float:
+    """A generous estimate of the covering radius of values in general position (a float).
+
+    The 2^n subset sums are spread like a normal law (mean sum/2, variance sum x^2/4): near the
+    end of [A, B] where they are sparsest, N sums in the interval leave gaps of about
+    ln(N) / (2^n density) (the largest of N spacings). Never below the distance from [A, B] to
+    the range of the sums. :func:`covering_radius` uses it to refuse runs that cannot fit.
+
+    >>> r = estimated_radius([0.9, -0.35, 0.6, 0.12, -0.05, 0.3, 0.77, -0.61, 0.2, 0.44])
+    >>> 0.035 <= r < 0.3  # the exact radius is 0.035 (10 values are few for the normal law)
+    True
+    >>> estimated_radius([0.001] * 5, (0, 1))  # the sums stop at 0.005
+    0.995
+    """
+    vals = _check_values(values)
+    a, b = (nearest_float(x) for x in _check_interval(interval))
+    lo = nearest_float(sum(v for v in vals if v < 0))
+    hi = nearest_float(sum(v for v in vals if v > 0))
+    mean = nearest_float(sum(vals)) / 2
+    sd = math.sqrt(sum(min(abs(nearest_float(v)), 1e150) ** 2 for v in vals)) / 2
+    whole = (b - a) / 2
+    if not all(map(math.isfinite, (a, b, lo, hi, mean, sd, whole))):
+        return math.inf  # beyond the doubles: no estimate (and nothing to refuse)
+    outside = max(lo - a, b - hi, whole if hi < a or lo > b else 0.0)
+    if sd == 0:
+        return outside
+    za, zb = max(a, lo), min(b, hi)
+    inside = 0.5 * (math.erf((zb - mean) / (sd * math.sqrt(2)))
+                    - math.erf((za - mean) / (sd * math.sqrt(2))))
+    sparsest = max(abs(za - mean), abs(zb - mean)) / sd
+    log_density = -sparsest**2 / 2 - math.log(sd * math.sqrt(2 * math.pi))  # per unit length
+    log_n = len(vals) * math.log(2)
+    if inside <= 0 or log_n + math.log(inside) < 1:
+        return max(outside, whole)
+    log_gap = math.log(log_n + math.log(inside)) - log_n - log_density
+    return max(outside, min(math.exp(min(log_gap, 700.0)) / 2, whole))
+
+
+#: The Lueker process runs on Python lists of exact intervals: it is refused when it could hold
+#: more than this many intervals times 64-bit words per end (about 10 s and 0.5 GB per million).
+LUEKER_MAX_WORK = 2_000_000
+
+
+def _check_lueker_size(n: int, sums: int, e: Fraction, scale_bits: int) -> None:
+    """Refuse a Lueker process that cannot finish: its disjoint intervals, each at least 4 eps
+    wide inside [-1, 1], number at most min(``sums``, 1 / (2 eps) + 3), and each end is an
+    integer of ``scale_bits`` bits (the common denominator's)."""
+    bound = min(sums, math.floor(1 / (2 * e)) + 3)
+    words = scale_bits // 64 + 1
+    if bound * words > LUEKER_MAX_WORK:
+        size = f" of {64 * words} bits" if words > 1 else ""
+        raise InputError(
+            f"the Lueker process of n = {n} values at eps = {_magnitude(e)} could "
+            f"hold {bound:.2g} intervals{size} in exact arithmetic, beyond its limit of "
+            f"{LUEKER_MAX_WORK:.0e} interval-words (about 10 s each million): use a larger eps "
+            "or fewer values")
+
+
+def check_radius_size(values: Sequence[object], interval: Sequence[object] = (-1, 1),
+                      max_intervals: int = MAX_INTERVALS) -> None:
+    """Refuse (InputError) a :func:`covering_radius` run that cannot fit in ``max_intervals``:
+    its last run, at eps near half the radius (:func:`estimated_radius`), is the largest.
+
+    >>> check_radius_size(np.random.default_rng(0).uniform(-1, 1, 20))
+    >>> check_radius_size(np.random.default_rng(0).uniform(-1, 1, 40))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    solvers.numbers.InputError: the covering radius of n = 40 values (about 1.3e-10) would hold ...
+    """
+    vals = _check_values(values)
+    a, b = _check_interval(interval)
+    guess = estimated_radius(vals, (a, b))
+    if 0 < guess < math.inf:
+        _refuse_beyond(estimated_intervals(vals, Fraction(guess / 2), (a, b)), max_intervals,
+                       f"the covering radius of n = {len(vals)} values (about {guess:.2g})",
+                       "use fewer values or a shorter interval")
+
+
+def _refuse_beyond(estimate: float, limit: int, what: str, fix: str) -> None:
+    """InputError when a run's estimated intervals exceed :data:`ESTIMATE_SLACK` x ``limit``."""
+    if estimate > ESTIMATE_SLACK * limit:
+        need = format_bytes(estimate * INTERVAL_BYTES)
+        raise InputError(f"{what} would hold about {estimate:.2g} intervals ({need}), beyond "
+                         f"{ESTIMATE_SLACK} x max_intervals = {limit}: {fix}")
 
 
 # --- the interval-union engine -----------------------------------------------------------------
@@ -402,9 +572,16 @@ def _union_steps(
 
 def _final(sc: _Scaled, e: Fraction, window: tuple[Fraction, Fraction],
            cover: tuple[Fraction, Fraction], track: bool, stats: dict[str, Any],
-           limit: int) -> _State:
-    """The last state of :func:`_union_steps` (all values processed, or covered early)."""
-    return deque(_union_steps(sc, e, window, cover, track, stats, limit), maxlen=1)[0]
+           limit: int, progress: Callable[[float], None] | None = None) -> _State:
+    """The last state of :func:`_union_steps` (all values processed, or covered early);
+    ``progress`` gets the fraction of the values processed after each step, 1 at the end."""
+    steps = _union_steps(sc, e, window, cover, track, stats, limit)
+    if progress is None:
+        return deque(steps, maxlen=1)[0]
+    for state in steps:
+        progress(state.t / max(len(sc.ints), 1))
+    progress(1.0)  # covered early, or every value done: the run is over
+    return state
 
 
 @dataclass(frozen=True)
@@ -495,7 +672,8 @@ def _bits(mask: int) -> tuple[int, ...]:
 
 
 def is_covered(values: Sequence[object], eps: object, interval: Sequence[object] = (-1, 1), *,
-               order: str | None = None, max_intervals: int = MAX_INTERVALS) -> Coverage:
+               order: str | None = None, max_intervals: int = MAX_INTERVALS,
+               progress: Callable[[float], None] | None = None) -> Coverage:
     """Whether every z in ``interval`` has a subset sum within ``eps`` (``|z - s| <= eps``), exactly.
 
     Parameters
@@ -505,7 +683,10 @@ def is_covered(values: Sequence[object], eps: object, interval: Sequence[object]
     interval : (A, B) with A < B; default [-1, 1].
     order : processing order of the values, one of :data:`ORDERS` (speed only; default
         ``"asc"``).
-    max_intervals : memory bound; beyond it :class:`IntervalLimitExceeded` is raised.
+    max_intervals : memory bound; beyond it :class:`IntervalLimitExceeded` is raised, and a
+        run estimated (:func:`estimated_intervals`) beyond :data:`ESTIMATE_SLACK` times it is
+        refused before it starts (InputError).
+    progress : called with the fraction of the values processed (the later steps cost more).
 
     Returns
     -------
@@ -532,6 +713,9 @@ def is_covered(values: Sequence[object], eps: object, interval: Sequence[object]
     e = check_eps(eps, positive=True)
     a, b = _check_interval(interval)
     order = _check_order(order, "asc")
+    _refuse_beyond(estimated_intervals(vals, e, (a, b)), max_intervals,
+                   f"deciding coverage of n = {len(vals)} values at eps = {_magnitude(e)}",
+                   "use a larger eps, fewer values or a shorter interval")
     sc = _Scaled.of(vals, order)
     V = sc.scale
     E, A, B = e * V, a * V, b * V
@@ -540,7 +724,7 @@ def is_covered(values: Sequence[object], eps: object, interval: Sequence[object]
     while True:
         runs += 1
         stats: dict[str, Any] = {"order": order}
-        state = _final(sc, E, (A - D, B + D), (A, B), False, stats, max_intervals)
+        state = _final(sc, E, (A - D, B + D), (A, B), False, stats, max_intervals, progress)
         if state.covers:
             return Coverage(True, e, (a, b), stats=_done(stats, start, runs))
         gaps = _gaps(state, sc, E, A, B, D)
@@ -556,8 +740,8 @@ def _done(stats: dict[str, Any], start: float, runs: int) -> dict[str, Any]:
 
 
 def covering_radius(values: Sequence[object], interval: Sequence[object] = (-1, 1), *,
-                    order: str | None = None, max_intervals: int = MAX_INTERVALS
-                    ) -> CoveringRadius:
+                    order: str | None = None, max_intervals: int = MAX_INTERVALS,
+                    progress: Callable[[float], None] | None = None) -> CoveringRadius:
     """The exact covering radius sup_{z in [A, B]} min_S |z - sum_{i in S} x_i|.
 
     The radius is the least eps for which :func:`is_covered` holds. It is found from above:
@@ -569,8 +753,11 @@ def covering_radius(values: Sequence[object], interval: Sequence[object] = (-1, 
 
     Parameters
     ----------
-    values, interval, max_intervals : as in :func:`is_covered`.
+    values, interval, max_intervals : as in :func:`is_covered` (the estimate before the start
+        is that of the last run, at eps near half the :func:`estimated_radius`).
     order : as in :func:`is_covered`; default ``"desc"``.
+    progress : called with the fraction done, counted in runs (about log2 of the interval
+        over the estimated radius) and values within a run.
 
     Returns
     -------
@@ -590,17 +777,23 @@ def covering_radius(values: Sequence[object], interval: Sequence[object] = (-1, 
     vals = _check_values(values)
     a, b = _check_interval(interval)
     order = _check_order(order, "desc")
+    check_radius_size(vals, (a, b), max_intervals)
     sc = _Scaled.of(vals, order)
     V = sc.scale
     A, B = a * V, b * V
     E = max(abs(A), abs(B))
     runs, peak = 0, 0
     D = Fraction(0)
+    guess = estimated_radius(vals, (a, b))
+    top = nearest_float(max(abs(a), abs(b)))
+    planned = max(1, math.ceil(math.log2(top / guess))) + 1 if 0 < guess < top < math.inf else 1
     while True:
         E, D = (E / 2, E / 2) if D == 0 else (E, 2 * D)
         runs += 1
         stats: dict[str, Any] = {"order": order}
-        state = _final(sc, E, (A - D, B + D), (A, B), True, stats, max_intervals)
+        step = None if progress is None else (
+            lambda f, r=runs: progress(min((r - 1 + f) / max(planned, r), 0.99)))
+        state = _final(sc, E, (A - D, B + D), (A, B), True, stats, max_intervals, step)
         peak = max(peak, stats["peak_intervals"])
         if state.covers:
             D = Fraction(0)
@@ -610,6 +803,8 @@ def covering_radius(values: Sequence[object], interval: Sequence[object] = (-1, 
             continue  # a gap at an end of the interval reaches beyond the window: widen it
         g = max(gaps, key=lambda g: g.dist)
         stats["peak_intervals"] = peak
+        if progress is not None:
+            progress(1.0)
         return CoveringRadius(
             g.dist / V, g.point / V,
             None if g.below is None else _bits(g.below[1]),
@@ -787,6 +982,8 @@ def lueker_process(values: Sequence[object], eps: object) -> LuekerTrace:
     """
     vals = to_fractions(values, "values")
     e = check_eps(eps, positive=True)
+    _check_lueker_size(len(vals), _distinct_sums(vals), e,
+                       common_scale([*vals, e]).bit_length())
     v, expected = _process(vals, e)
     return LuekerTrace(tuple(vals), e, tuple(v), tuple(_true_fractions(vals, e)), tuple(expected))
 
@@ -836,9 +1033,15 @@ class LuekerCheck:
         }
 
 
+#: Bounds of :func:`check_lueker_inequality`'s sample (each prefix costs milliseconds).
+CHECK_MAX_PREFIXES = 10**6
+CHECK_MAX_T = 1000
+
+
 def check_lueker_inequality(n_prefixes: int = 1000, *,
                             eps: Sequence[object] = ("1/10", "1/30", "1/100", "1/1000"),
-                            t_max: int = 20, seed: int = 0) -> LuekerCheck:
+                            t_max: int = 20, seed: int = 0,
+                            progress: Callable[[float], None] | None = None) -> LuekerCheck:
     """Check E[v_{t+1} | X_1..X_t] >= v_t (1 + (1 - v_t)/4) exactly on random prefixes.
 
     Sample paths X_1..X_{t_max} are drawn uniform on [-1, 1] (``numpy.random.default_rng(seed)``;
@@ -851,6 +1054,7 @@ def check_lueker_inequality(n_prefixes: int = 1000, *,
     eps : the error parameters, used in turn (each > 0).
     t_max : the length of a sample path (>= 0).
     seed : the random seed.
+    progress : called with the fraction of the prefixes checked, after each path.
 
     Returns
     -------
@@ -870,6 +1074,12 @@ def check_lueker_inequality(n_prefixes: int = 1000, *,
     eps_list = [check_eps(x, positive=True) for x in eps]
     if not eps_list:
         raise InputError("eps is empty: give at least one error parameter")
+    for name, value, most in (("n_prefixes", n_prefixes, CHECK_MAX_PREFIXES),
+                              ("t_max", t_max, CHECK_MAX_T)):
+        if value > most:
+            raise InputError(f"{name} is {value}: expected at most {most}")
+    for e in eps_list:  # the doubles drawn have denominators of at most 2^64 in practice
+        _check_lueker_size(t_max, 2 ** min(t_max, 64), e, e.denominator.bit_length() + 64)
     rng = np.random.default_rng(seed)
     checked = 0
     best_slack: tuple[Fraction, Fraction, tuple[Fraction, ...]] | None = None
@@ -894,6 +1104,8 @@ def check_lueker_inequality(n_prefixes: int = 1000, *,
                 violations.append((e, prefix, slack))
             checked += 1
         path += 1
+        if progress is not None:
+            progress(checked / n_prefixes)
     assert best_slack is not None
     ratio, r_eps, r_prefix = best_ratio if best_ratio else (None, None, None)
     return LuekerCheck(checked, *best_slack, ratio, r_eps, r_prefix, tuple(violations))

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import tomllib
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 from solvers.numbers import InputError
 
-__all__ = ["read_data_file", "read_capped", "check_file_size", "MAX_FILE_BYTES"]
+__all__ = ["read_data_file", "read_capped", "check_file_size", "check_writable", "MAX_FILE_BYTES"]
 
 #: Instance, network and claim files larger than this are refused before parsing.
 MAX_FILE_BYTES = 256 * 2**20
@@ -39,6 +40,25 @@ def check_file_size(path: str | Path, limit: int = MAX_FILE_BYTES, what: str = "
         raise InputError(f"{path} is not a regular file (a device, FIFO or directory): refused")
     if st.st_size > limit:
         raise InputError(f"{path} is {st.st_size} bytes: {what} above {limit} bytes are refused")
+    return p
+
+
+def check_writable(path: str | Path, what: str = "output") -> Path:
+    """The path of a file that can be written (created or replaced), or one clear InputError:
+    checked before the work whose result it will hold.
+
+    >>> check_writable("/proc/nowhere/out.png", "--plot")
+    Traceback (most recent call last):
+    ...
+    solvers.numbers.InputError: --plot /proc/nowhere/out.png is in no writable folder: give a writable file path
+    """
+    p = Path(path)
+    folder = p.parent
+    if p.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK) or (
+            p.exists() and not os.access(p, os.W_OK)):
+        why = "is a folder" if p.is_dir() else "is in no writable folder" if not (
+            folder.is_dir() and os.access(folder, os.W_OK)) else "is not writable"
+        raise InputError(f"{what} {path} {why}: give a writable file path")
     return p
 
 

@@ -47,6 +47,8 @@ __all__ = [
     "check_count",
     "check_workers",
     "check_seed",
+    "MAX_EXACT_DIGITS",
+    "check_exact_size",
     "IntegerScaling",
     "integer_scaling",
 ]
@@ -244,6 +246,36 @@ def check_seed(seed: object, name: str = "seed") -> int:
             0 <= int(seed) < 2**63:
         raise InputError(f"{name} is {seed!r}: expected an integer between 0 and 2^63 - 1")
     return int(seed)
+
+
+#: Exact results (a subset's sum, an error) of one problem's numbers are kept within this many
+#: decimal digits, so that they print (Python's int-to-str limit is 4300 digits).
+MAX_EXACT_DIGITS = 4200
+
+
+def check_exact_size(xs: Iterable[Fraction], name: str = "values") -> None:
+    """Refuse numbers whose exact sums need integers of more than :data:`MAX_EXACT_DIGITS`
+    digits: the common denominator times the sum of the magnitudes (stops early, so thousands
+    of long fractions cost no more than the refusal).
+
+    >>> check_exact_size([Fraction(1, 3), Fraction(1, 10**400)])
+    >>> check_exact_size([Fraction(1, 10**999 + k) for k in range(9)])
+    Traceback (most recent call last):
+    ...
+    solvers.numbers.InputError: values need integers of more than 4200 digits for their exact sums (a common denominator of 4994 digits or more): use numbers with fewer digits
+    """
+    limit = int(MAX_EXACT_DIGITS * math.log2(10))
+    scale, total = 1, Fraction(0)
+    for x in xs:
+        scale = math.lcm(scale, x.denominator)
+        total += abs(x)
+        size = scale.bit_length() + max(total.numerator.bit_length() -
+                                        total.denominator.bit_length() + 1, 0)
+        if size > limit:
+            raise InputError(
+                f"{name} need integers of more than {MAX_EXACT_DIGITS} digits for their exact "
+                f"sums (a common denominator of {int(scale.bit_length() / math.log2(10))} "
+                "digits or more): use numbers with fewer digits")
 
 
 # --- exact integer scaling of vectors (d-dimensional engines) ---------------------------------

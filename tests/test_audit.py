@@ -312,3 +312,41 @@ def test_a_formula_that_explodes_at_run_time_stays_bounded(
         "proved",
         "checked",
     )
+
+
+def _report(result) -> dict:  # noqa: ANN001 (an AuditResult)
+    """An audit result without its timings."""
+    out = result.to_json()
+    out["effort"] = {k: v for k, v in out["effort"].items() if k != "seconds"}
+    return out
+
+
+def test_same_seed_same_report() -> None:
+    from proofs.engine import audit_claims
+
+    claims = [
+        # binomial(2m, m) overflows doubles from m = 515: those points are re-scored with intervals
+        Claim.create("overflowing", "binomial(2*m, m) >= 2**m", {"m": I(0, 700)}),
+        Claim.create("tight-exp", "exp(x) >= 1 + x", {"x": R(-5, 5)}),
+        Claim.create("false", "x*(2 - x) <= 1 - 1e-13", {"x": R(0, 2)}),
+    ]
+    first, second = (audit_claims(claims, 20, seed=3) for _ in range(2))
+    assert [_report(r) for r in first] == [_report(r) for r in second]
+    assert [r.verdict for r in first] == ["proved", "checked", "refuted"]
+    assert not any(r.effort.get("time_cut") for r in first)
+
+
+def test_a_time_cut_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    import proofs.engine as engine
+    from verify.audit import format_table
+
+    # sums of up to 10^5 terms: 20,000 points cannot be searched in the 50 ms the search gets
+    claim = Claim.create("basel", "Sum(1/k**2, (k, 1, n)) <= 2", {"n": I(1, 10**5)})
+    search = engine.search_counterexample
+    monkeypatch.setattr(engine, "search_counterexample",
+                        lambda c, budget, seed, _seconds: search(c, budget, seed, 0.05))
+    r = engine.audit_claim(claim, 2)
+    assert r.verdict == "checked" and r.effort["time_cut"][:1] == ["quick search"]
+    assert "search" in r.effort["time_cut"]
+    assert "stopped by the time limit" in r.effort["search"]
+    assert "cut by the time limit: quick search" in format_table([r]).splitlines()[1]

@@ -16,9 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solvers.coverage import (
+    ESTIMATE_SLACK,
     IntervalLimitExceeded,
     check_lueker_inequality,
     covering_radius,
+    estimated_intervals,
+    estimated_radius,
     is_covered,
     lueker_process,
 )
@@ -142,11 +145,32 @@ def test_orders_agree_on_random_instances():
 
 
 def test_interval_limit_is_reported_not_guessed():
-    x = np.random.default_rng(1).uniform(-1, 1, 16)
+    # within the estimate's slack (at most 2^6 sums), beyond the limit once run
+    x = np.random.default_rng(1).uniform(-1, 1, 6)
     with pytest.raises(IntervalLimitExceeded, match="beyond max_intervals = 20"):
         is_covered(x, "1e-6", max_intervals=20)
     with pytest.raises(IntervalLimitExceeded):
-        covering_radius(x, max_intervals=20)
+        covering_radius(x, max_intervals=10)
+
+
+def test_runs_that_cannot_fit_are_refused_before_they_start():
+    x = np.random.default_rng(1).uniform(-1, 1, 60)
+    with pytest.raises(InputError, match=r"n = 60 values at eps = 1e-15 would hold about 1e\+15 "
+                                         r"intervals \(about 1.3e\+05 TB\)"):
+        is_covered(x, "1e-15")
+    with pytest.raises(InputError, match="the covering radius of n = 40 values"):
+        covering_radius(x[:40])
+    # repeated values have few sums: 61 here, however small eps is
+    assert is_covered([0.1] * 60, "1e-15", interval=(0, 6)).covered is False
+    assert estimated_intervals([0.1] * 60, "1e-15") == 61
+    # the estimate is near the measured peak for values in general position
+    for n, eps in ((20, "1e-5"), (30, "1e-6")):
+        y = np.random.default_rng(n).uniform(-1, 1, n)
+        peak = is_covered(y, eps).stats["peak_intervals"]
+        assert peak <= ESTIMATE_SLACK * estimated_intervals(y, eps)
+        assert estimated_intervals(y, eps) <= 10 * peak
+        radius = covering_radius(y).radius
+        assert radius <= estimated_radius(y) <= 10 * radius
 
 
 def test_bad_input():
@@ -309,8 +333,14 @@ def test_cli_bad_input_exits_2(slth, instance, args, msg):
 
 
 def test_cli_undecided_exits_3(slth, instance):
-    code, out, err = slth("cover", instance, "--eps", "1e-9", "--max-intervals", "10")
+    code, out, err = slth("cover", instance, "--eps", "1e-9", "--max-intervals", "40")
     assert code == 3 and out == "" and err.startswith("slth cover: undecided: ")
+
+
+def test_cli_refuses_what_cannot_fit(slth, instance):
+    code, out, err = slth("cover", instance, "--eps", "1e-9", "--max-intervals", "10")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("slth cover: error: deciding coverage of n = ") and "intervals" in err
 
 
 def test_cli_bad_file_exits_2(slth, tmp_path):

@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import signal
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +107,18 @@ def test_huge_and_tiny_numbers(tmp_path):
         assert_refused(*slth(*argv)[::2], codes=(2,))
 
 
+def test_estimates_take_numbers_beyond_the_doubles(tmp_path):
+    # the radius estimate works in floats: beyond them it gives up, the exact run does not
+    for values, interval in ((["1e300"] * 3, ["-1", "1"]), ([0.5, 0.25], ["-1e4000", "1e4000"]),
+                             (["1e-4000", "3e-4000"], ["-1", "1"]), ([0.01] * 2000, ["-1", "1"])):
+        path = write(tmp_path, "v.json", {"values": values})
+        for mode in (["--radius"], ["--eps", "1/1000"]):
+            rc, out, err = slth("cover", path, *mode, "--interval", *interval)
+            assert rc in (0, 1) and "Traceback" not in err and "internal error" not in err, err
+        rc, _, err = slth("lueker", path, "--eps", "1/10", "--no-plot")
+        assert rc == 0 and "internal error" not in err, err
+
+
 def test_memory_bombs_are_refused_before_allocating(tmp_path):
     rng = np.random.default_rng(0)
     v60 = write(tmp_path, "v60.json", {"values": rng.uniform(-1, 1, 60).tolist()})
@@ -119,9 +132,75 @@ def test_memory_bombs_are_refused_before_allocating(tmp_path):
                                      "target": [0.3, 0.1]})
     assert_refused(*slth("solve", vec)[::2])
     assert_refused(*slth("prune", TARGET, "--width", "1000000", "-o", str(tmp_path / "w"))[::2])
-    # the interval recursion stops at what memory allows: undecided (3), one line
-    assert_refused(*slth("cover", v60, "--eps", "1e-15")[::2], codes=(3,))
-    assert_refused(*slth("cover", v40, "--radius")[::2], codes=(3,))
+    # the interval recursion is estimated before it starts: refused (2), one line
+    for argv in (["cover", v60, "--eps", "1e-15"], ["cover", v40, "--radius"],
+                 ["lueker", v60, "--eps", "1e-15", "--no-plot"],
+                 ["lueker", "--check", "--check-eps", "1e-12"],
+                 ["lueker", "--check", "--prefixes", "1000000000"],
+                 ["sweep", "coverage", "--eps", "1e-15", "--trials", "1", "--no-progress",
+                  "--out", str(tmp_path / "s")],
+                 ["sweep", "coverage", "--n", "40", "--radius-max-n", "40", "--trials", "1",
+                  "--no-progress", "--out", str(tmp_path / "s")]):
+        rc, _, err = slth(*argv)
+        assert_refused(rc, err)
+        assert "would hold" in err or "could hold" in err or "at most" in err, err
+
+
+def test_huge_common_denominators(tmp_path):
+    # 1000-digit denominators, all different: exact sums would need 60,000 digits
+    rng = np.random.default_rng(0)
+    dens = [10**999 + int(k) for k in rng.integers(1, 10**9, 60)]
+    wide = [f"{int(d) // 3}/{d}" for d in dens]
+    many = write(tmp_path, "many.json", {"values": wide, "target": "1/3"})
+    conj = write(tmp_path, "conj.json", {"conjecture": "no-subset-within", "values": wide,
+                                         "target": "1/3", "eps": "1/10"})
+    for argv in (["solve", many], ["solve", many, "--time-limit", "5"],
+                 ["cover", many, "--eps", "1/10"], ["lueker", many, "--eps", "1/10"],
+                 ["check", conj]):
+        rc, _, err = slth(*argv)
+        assert_refused(rc, err)
+        assert "digits" in err
+
+
+def test_a_time_limit_that_cannot_be_honoured_is_refused():
+    # the sparsest-subset search has no time limit: refused, not silently ignored
+    rc, _, err = slth("solve", INSTANCE, "--eps", "1/10", "--time-limit", "5")
+    assert_refused(rc, err)
+    assert "--time-limit does not apply to --eps" in err
+
+
+def test_time_limit_with_one_huge_denominator(tmp_path):
+    # one common denominator 3^2000 (955 digits): every phase (parsing, scaling, lattice
+    # bound, engines, the exact re-check) runs on 3000-bit integers, and the limit still holds
+    rng = np.random.default_rng(1)
+    den = 3**2000
+    values = [f"{int(k) * (den // 10**18)}/{den}" for k in rng.integers(-10**18, 10**18, 60)]
+    path = write(tmp_path, "wide.json", {"values": values, "target": f"{den // 7}/{den}"})
+    signal.alarm(60)  # a guard (the limit is 2 s): fail instead of hanging
+    rc, _, err = slth("solve", path, "--time-limit", "2", "--method", "dp")
+    assert_refused(rc, err)  # 3000-bit integers: the bitsets of their sums fit nowhere
+    assert "dynamic program" in err
+    for method in ("auto", "ckk", "mip-highs"):
+        rc, out, err = slth("solve", path, "--time-limit", "2", "--method", method, "--json")
+        assert rc == 0 and "Traceback" not in err, err
+        sol = json.loads(out)
+        assert sol["status"] in ("feasible", "optimal", "optimal_within_tolerance")
+        assert Fraction(sol["error"]) == abs(sum(Fraction(values[i]) for i in sol["subset"])
+                                             - Fraction(den // 7, den))
+
+
+def test_unwritable_outputs_are_refused_before_the_work(tmp_path):
+    truth = str(tmp_path / "t.jsonl")
+    assert slth("truth", "rss-uniform", "--n", "5", "--count", "2", "-o", truth,
+                "--workers", "1")[0] == 0
+    afile = write(tmp_path, "a.json", "{}")
+    for bad in (str(tmp_path), f"{afile}/under-a-file.png", "/proc/nowhere/x.png"):
+        for argv in (["lueker", COVER, "--eps", "1/10", "--plot", bad],
+                     ["score", truth, "--baseline", "greedy", "--plot", bad],
+                     ["score", truth, "--baseline", "greedy", "--write-answers", bad]):
+            rc, out, err = slth(*argv)
+            assert_refused(rc, err)
+            assert out == "" and "writable" in err
 
 
 def test_files(tmp_path):

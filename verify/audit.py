@@ -32,6 +32,7 @@ import sys
 from proofs.claims import AuditResult, read_claims
 from proofs.engine import audit_claims
 from solvers.numbers import InputError
+from verify.progress import QUIET_SECONDS, ProgressBar
 from verify.terminal import printable
 
 __all__ = ["register", "run", "format_table", "summary"]
@@ -67,6 +68,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _detail(r: AuditResult) -> str:
+    cut = r.effort.get("time_cut")
+    text = _verdict_detail(r)
+    if cut and r.verdict != "unchecked":  # its counts then depend on the machine's speed
+        text = "; ".join(filter(None, [text, "cut by the time limit: " + ", ".join(cut)]))
+    return text
+
+
+def _verdict_detail(r: AuditResult) -> str:
     if r.verdict == "refuted" and r.counterexample is not None:
         return ", ".join(f"{k} = {v}" for k, v in r.counterexample.items()) or "(no variables)"
     if r.verdict == "proved":
@@ -128,19 +137,16 @@ def format_table(results: list[AuditResult], steps: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _progress(i: int, n: int, name: str) -> None:
-    sys.stderr.write(f"\r[{i + 1}/{n}] {printable(name)[:60]:<60}")
-    sys.stderr.flush()
-    if i + 1 == n:
-        sys.stderr.write("\r" + " " * 70 + "\r")
-
-
 def run(args: argparse.Namespace) -> int:
     if (args.claims is None) == (not args.seed_claims):
         raise InputError("give a claim file or --seed-claims (one of them)")
     if not 0 < args.time_limit <= 3600:
         raise InputError(f"--time-limit is {args.time_limit}: expected seconds in (0, 3600]")
-    progress = _progress if sys.stderr.isatty() and not args.json else None
+    bar = ProgressBar("  claims", enabled=not args.json, delay=QUIET_SECONDS)
+
+    def progress(i: int, n: int, name: str) -> None:
+        bar(i / n, f"{i + 1}/{n} {printable(name)[:40]}")
+
     if args.seed_claims:
         from proofs.seed import audit_seed
 
@@ -148,8 +154,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         claims = read_claims(args.claims)
         results = audit_claims(claims, args.time_limit, args.seed, progress=progress)
-    if progress is not None:
-        sys.stderr.write("\r" + " " * 70 + "\r")
+    bar(1.0, f"{len(results)}/{len(results)}")
+    bar.close()
     if args.json:
         print(
             json.dumps(

@@ -6,6 +6,8 @@ solve with :func:`measure`: ``seconds`` is the solve alone (imports and compilat
 and ``peak_mb`` the resident memory the solve added at its peak (the process's high-water mark
 is reset just before it, so the interpreter and libraries are not counted). A ratio with a time
 below :data:`NOISE_SECONDS` on either side is dominated by timer noise, and is marked ``~``.
+A row still running after a couple of seconds shows a bar of its time against the limit on
+stderr (:func:`verify.progress.elapsed`).
 
 >>> rows = [{"n": 4, "bench_method": "auto", "status": "optimal", "seconds": 0.5},
 ...         {"n": 4, "bench_method": "cpsat", "status": "feasible", "seconds": 2.0}]
@@ -22,6 +24,7 @@ from typing import Any
 
 from solvers.child import peak_memory
 from solvers.numbers import InputError, check_time_limit
+from verify.progress import elapsed
 from verify.runtime import run_in_child
 
 __all__ = ["measure", "bench_row", "bench_rows", "add_ratios", "ratio_text", "NOISE_SECONDS",
@@ -44,13 +47,16 @@ def measure(solve: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:
 
 
 def bench_row(task: Callable[..., dict], kwargs: dict, time_limit: float,
-              log: Callable[[str], None], **labels: Any) -> dict:
-    """One row: ``task(**kwargs)`` in a fresh process, labelled, logged on one line."""
-    out = run_in_child(task, kwargs, time_limit)
-    out.update(labels)
+              log: Callable[[str], None], progress: bool = True, **labels: Any) -> dict:
+    """One row: ``task(**kwargs)`` in a fresh process, labelled, logged on one line; a row
+    still running after a couple of seconds shows a bar of its time against the limit."""
     what = " ".join(str(labels[k]) for k in ("bench_method", "method", "eps")
                     if labels.get(k) is not None)
-    state = out.get("status") or ("killed at limit" if out.get("timeout") else "failed")
+    with elapsed(f"  n={labels.get('n', ''):<3} {what}", time_limit, enabled=progress):
+        out = run_in_child(task, kwargs, time_limit)
+    out.update(labels)
+    state = out.get("status") or ("killed at limit" if out.get("timeout") else "failed"
+                                  if out.get("died") or "error_message" in out else "done")
     log(f"  n={labels.get('n', ''):<3} {what:<26} {state:<24}"
         f"{out.get('seconds', float('nan')):9.3f} s\n")
     return out
@@ -59,7 +65,7 @@ def bench_row(task: Callable[..., dict], kwargs: dict, time_limit: float,
 def bench_rows(ns: Iterable[int], methods: list[str], task: Callable[..., dict],
                kwargs_of: Callable[[int, str], dict], time_limit: float,
                log: Callable[[str], None], skip: Callable[[int, str], bool] | None = None,
-               **labels: Any) -> list[dict]:
+               progress: bool = True, **labels: Any) -> list[dict]:
     """One row per (n, method) run; a method that overruns or does not finish is not run at
     larger n, and ``skip(n, method)`` leaves out a row."""
     rows: list[dict] = []
@@ -68,7 +74,7 @@ def bench_rows(ns: Iterable[int], methods: list[str], task: Callable[..., dict],
         for method in methods:
             if method in dropped or (skip is not None and skip(n, method)):
                 continue
-            out = bench_row(task, kwargs_of(n, method), time_limit, log, n=n,
+            out = bench_row(task, kwargs_of(n, method), time_limit, log, progress, n=n,
                             bench_method=method, **labels)
             finished = out.get("status") in _FINISHED
             if out.get("timeout") or not finished or out.get("seconds", 0) > time_limit:

@@ -49,7 +49,6 @@ from solvers.files import read_data_file
 from solvers.heuristics import greedy_instance, karmarkar_karp_instance
 from solvers.instances import MaskProblem, MRSSInstance, RSSInstance, subset_problem_from_json
 from solvers.masks import MASK_ENUMERATION_MAX_BITS, enumerate_masks
-from solvers.memory import check_subset_memory
 from solvers.networks import NetworkMask
 from solvers.numbers import (
     InputError,
@@ -62,6 +61,8 @@ from solvers.numbers import (
 from solvers.results import Solution
 from solvers.rss import MITM_MAX_N, solve_instance
 from solvers.torch_io import read_network_file
+from verify.progress import elapsed
+from verify.solve import check_solve_size
 from verify.terminal import printable
 
 __all__ = [
@@ -214,6 +215,7 @@ def check_no_subset_within(inst: RSSInstance | MRSSInstance, eps: object, *,
     start = time.perf_counter()
     e = check_eps(eps)
     limit = check_time_limit(time_limit)
+    check_solve_size(inst, "auto", limit)
     upper = None
     if isinstance(inst, RSSInstance):
         baselines = [greedy_instance]
@@ -235,7 +237,6 @@ def check_no_subset_within(inst: RSSInstance | MRSSInstance, eps: object, *,
         def solve() -> Solution:
             return mrss.solve_instance(inst, time_limit=limit)
 
-    check_subset_memory(inst.n, getattr(inst, "d", 1))
     sol = _within_time(solve, limit, _GRACE if native else 0.0)
     if sol is None:
         return Verdict("no-subset-within", "undecided", e,
@@ -529,7 +530,8 @@ def run(args: argparse.Namespace) -> int:
     data = read_data_file(args.conjecture)
     if isinstance(data, dict) and data.get("conjecture") == "no-mask-within":
         data = network_files_inline(data, Path(args.conjecture).parent)
-    verdict = check_conjecture(data, time_limit=args.time_limit)
+    with elapsed("  deciding", args.time_limit, enabled=not args.json):
+        verdict = check_conjecture(data, time_limit=args.time_limit)
     if args.json:
         print(json.dumps(verdict.to_json(), indent=2))
     else:

@@ -3,7 +3,9 @@
 ``slth cover INSTANCE (--eps E | --radius) [--interval A B]``: the exact verdict, with an
 uncovered witness and its distance, or the exact covering radius with the subsets on either side
 of the point attaining it. Exit codes: 0 covered (or the radius was computed), 1 not covered,
-2 bad input, 3 undecided (the recursion would exceed ``--max-intervals``).
+2 bad input (also a run whose intervals, estimated before it starts, exceed 4 x
+``--max-intervals`` or what memory allows), 3 undecided (a run the estimate let through
+exceeded ``--max-intervals`` after all).
 
 ``slth lueker INSTANCE --eps E``: the slides' process v_t next to the true covered fraction
 and E[v_{t+1} | X_1..X_t], as a table and a plot. ``slth lueker --check``: the inequality
@@ -46,10 +48,17 @@ from solvers.coverage import (
     is_covered,
     lueker_process,
 )
-from solvers.files import read_data_file
+from solvers.files import check_writable, read_data_file
 from solvers.instances import CoverageProblem
 from solvers.memory import max_intervals_for_memory
-from solvers.numbers import InputError, fraction_str, nearest_float
+from solvers.numbers import (
+    InputError,
+    check_exact_size,
+    fraction_str,
+    nearest_float,
+    to_fraction,
+)
+from verify.progress import QUIET_SECONDS, ProgressBar, elapsed
 
 __all__ = ["register", "run_cover", "run_lueker", "read_values"]
 
@@ -73,8 +82,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="processing order of the values (speed only; default asc for --eps, "
                    "desc for --radius)")
     p.add_argument("--max-intervals", type=int, default=MAX_INTERVALS, metavar="M",
-                   help=f"memory bound (about 48 bytes each; default {MAX_INTERVALS:.0e}); "
-                   "beyond it: exit 3")
+                   help=f"memory bound (default {MAX_INTERVALS:.0e}, at most what memory "
+                   "allows); a run estimated beyond 4x it is refused (exit 2), one that "
+                   "exceeds it while running is undecided (exit 3)")
     p.add_argument("--json", action="store_true", help="exact JSON output")
     p.set_defaults(func=run_cover)
 
@@ -110,6 +120,17 @@ def read_values(path: str) -> tuple[list[Fraction], dict[str, Any]]:
     return list(CoverageProblem.create(data["values"]).values), data
 
 
+def _numbers_if_valid(xs: list[object]) -> list[Fraction]:
+    """The exact numbers among ``xs`` (the solvers name whatever is malformed, in their words)."""
+    out = []
+    for x in xs:
+        try:
+            out.append(to_fraction(x))
+        except InputError:
+            continue
+    return out
+
+
 def _show(x: Fraction | None) -> str:
     return "-" if x is None else f"{fraction_str(x)}  ({nearest_float(x):.6g})"
 
@@ -126,8 +147,13 @@ def _cover(args: argparse.Namespace) -> int:
     values, data = read_values(args.instance)
     interval = args.interval or data.get("interval", (-1, 1))
     eps = args.eps if args.eps is not None else data.get("eps")
+    check_exact_size([*values, *_numbers_if_valid(
+        [*(interval if isinstance(interval, (list, tuple)) else []), eps])])
     if args.radius:
-        r = covering_radius(values, interval, order=args.order, max_intervals=max_intervals_for_memory(args.max_intervals))
+        bar = ProgressBar("  covering radius", delay=QUIET_SECONDS)
+        r = covering_radius(values, interval, order=args.order, progress=bar,
+                            max_intervals=max_intervals_for_memory(args.max_intervals))
+        bar.close()
         out = {"covered": None, "witness": fraction_str(r.point),
                "distance": fraction_str(r.radius), "radius": fraction_str(r.radius),
                **{k: v for k, v in r.to_json().items() if k not in ("radius", "point")}}
@@ -140,7 +166,10 @@ def _cover(args: argparse.Namespace) -> int:
     else:
         if eps is None:
             raise InputError("give --eps E (the tolerance) or --radius")
-        c = is_covered(values, eps, interval, order=args.order, max_intervals=max_intervals_for_memory(args.max_intervals))
+        bar = ProgressBar("  values processed", delay=QUIET_SECONDS)
+        c = is_covered(values, eps, interval, order=args.order, progress=bar,
+                       max_intervals=max_intervals_for_memory(args.max_intervals))
+        bar.close()
         out = {**c.to_json(), "radius": None}
         rows = [("covered", "yes" if c.covered else "no"), ("eps", _show(c.eps))]
         if not c.covered:
@@ -160,8 +189,10 @@ def run_lueker(args: argparse.Namespace) -> int:
     if args.check:
         if args.instance is not None:
             raise InputError("--check draws its own prefixes: give no INSTANCE")
+        bar = ProgressBar("  prefixes checked", delay=QUIET_SECONDS)
         chk = check_lueker_inequality(args.prefixes, eps=args.check_eps, t_max=args.t_max,
-                                      seed=args.seed)
+                                      seed=args.seed, progress=bar)
+        bar.close()
         if args.json:
             print(json.dumps(chk.to_json(), indent=1))
         else:
@@ -183,7 +214,11 @@ def run_lueker(args: argparse.Namespace) -> int:
     eps = args.eps if args.eps is not None else data.get("eps")
     if eps is None:
         raise InputError("give --eps E (the error parameter)")
-    tr = lueker_process(values, eps)
+    if not args.no_plot:
+        check_writable(args.plot, "--plot")
+    check_exact_size([*values, to_fraction(eps, "--eps")])
+    with elapsed("  Lueker process (exact)"):
+        tr = lueker_process(values, eps)
     if args.json:
         print(json.dumps(tr.to_json(), indent=1))
     else:
@@ -216,4 +251,7 @@ def _plot_lueker(tr: Any, path: Path) -> None:
     ax.set(xlabel="t", ylabel="fraction of [-1, 1]", ylim=(0, 1.02),
            title=f"Lueker process, eps = {nearest_float(tr.eps):g}, n = {len(tr.values)}")
     ax.legend(fontsize=8)
-    fig.savefig(path, dpi=120)
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as exc:
+        raise InputError(f"cannot write --plot {path}: {exc.strerror or exc}") from None

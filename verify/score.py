@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from solvers.files import check_writable
 from solvers.heuristics import HEURISTICS, edge_popup, greedy_mask_removal, solve_heuristic
 from solvers.instances import MaskProblem, MRSSInstance, RSSInstance, subset_problem_from_json
 from solvers.numbers import InputError, fraction_str, parse_fraction_str
@@ -360,6 +361,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give an ANSWERS file or --baseline NAME (exactly one)")
     if args.write_answers and not args.baseline:
         raise InputError("--write-answers needs --baseline")
+    for flag, path in (("--write-answers", args.write_answers), ("--plot", args.plot)):
+        if path:
+            check_writable(path, flag)
     truth = [rec for _, rec in read_jsonl(args.truth, strict=True)]
     if not truth:
         raise InputError(f"{args.truth} holds no records")

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import json
 import math
+import os
 import time
 from collections import defaultdict
 from fractions import Fraction
@@ -20,7 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from solvers.coverage import ORDERS, covering_radius, is_covered
+from solvers.coverage import (
+    MAX_INTERVALS,
+    ORDERS,
+    check_coverage_size,
+    check_radius_size,
+    covering_radius,
+    is_covered,
+)
+from solvers.memory import max_intervals_for_memory
 from solvers.numbers import InputError, fraction_str, nearest_float, to_fraction
 from verify.plots import CONFIDENCE, integer_axis, wilson_band
 from verify.runtime import check_task_count, read_records, run_tasks
@@ -331,6 +340,13 @@ def _coverage_specs(args: argparse.Namespace) -> list[dict]:
     if not a < b:
         raise InputError(f"--interval is [{fraction_str(a)}, {fraction_str(b)}]: expected A < B")
     interval = [fraction_str(a), fraction_str(b)]
+    # before any trial: the largest n at the smallest eps must fit in each worker's share
+    limit = max_intervals_for_memory(MAX_INTERVALS) // (args.workers or os.cpu_count() or 1)
+    check_coverage_size(max(ns), min(eps, key=Fraction), (a, b), limit)
+    radius_ns = [n for n in ns if n <= args.radius_max_n]
+    for dist in args.dist if radius_ns else ():  # on one draw of the largest n
+        values = draw_values(dist, max(radius_ns), np.random.default_rng(0), args.p)
+        check_radius_size(values, (a, b), limit)
     check_task_count(len(args.dist) * len(ns) * args.trials, "--dist, --n and --trials")
     return [{"dist": d, "p": args.p, "n": n, "trial": t, "seed": args.seed, "eps": eps,
              "interval": interval, "radius": n <= args.radius_max_n, "order": args.order}
