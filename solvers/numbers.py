@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -37,6 +38,7 @@ __all__ = [
     "to_fractions",
     "fraction_str",
     "nearest_float",
+    "short_str",
     "MAX_TIME_LIMIT",
     "parse_fraction_str",
     "common_scale",
@@ -143,6 +145,28 @@ def nearest_float(x: Fraction) -> float:
         return float(x)
     except OverflowError:
         return math.inf if x > 0 else -math.inf
+
+
+def short_str(x: Fraction) -> str:
+    """A short decimal form of an exact number for tables and labels: ``format(float, "g")``
+    where the double is faithful, scientific notation from the exact value beyond the doubles
+    (where :func:`nearest_float` would print 0 or inf).
+
+    >>> short_str(Fraction(1, 3)), short_str(Fraction(1, 10**400)), short_str(Fraction(-3 * 10**500))
+    ('0.333333', '1e-400', '-3e+500')
+    """
+    x = Fraction(x)
+    f = nearest_float(x)
+    if x == 0 or (f != 0 and math.isfinite(f) and abs(f) >= sys.float_info.min):
+        return format(f, "g")
+    a = abs(x)
+    e = math.floor((a.numerator.bit_length() - a.denominator.bit_length()) * math.log10(2))
+    m = a / Fraction(10) ** e
+    while m >= 10:
+        m, e = m / 10, e + 1
+    while m < 1:
+        m, e = m * 10, e - 1
+    return f"{'-' if x < 0 else ''}{float(m):g}e{e:+d}"
 
 
 def common_scale(xs: Iterable[Fraction]) -> int:

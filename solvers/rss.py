@@ -211,9 +211,18 @@ def memory_budget() -> int:
     return int(psutil.virtual_memory().available // 2)
 
 
+def _gib(nbytes: float) -> str:
+    """``nbytes`` in GiB for a message; a size beyond the doubles (an exact integer of
+    thousands of bits) as a power of two."""
+    try:
+        return f"{nbytes / 2**30:.3g} GiB"
+    except OverflowError:
+        return f"2^{int(nbytes).bit_length() - 30} GiB"
+
+
 def _refuse_memory(what: str, need: float, budget: int, hint: str) -> InputError:
-    return InputError(f"{what} needs about {need / 2**30:.3g} GiB, more than the "
-                      f"{budget / 2**30:.3g} GiB this machine can spare: {hint}")
+    return InputError(f"{what} needs about {_gib(need)}, more than the "
+                      f"{_gib(budget)} this machine can spare: {hint}")
 
 
 def _deadline(time_limit: float | None, start: float) -> float | None:
@@ -444,7 +453,7 @@ def dynamic_programming(inst: RSSInstance, *, time_limit: float | None = None) -
     plan = dp_plan(sc.values, rule)
     budget = memory_budget()
     if plan.nbytes > budget:
-        raise _refuse_memory(f"method 'dp' on a range of {plan.bits} sums x {plan.layers} sizes",
+        raise _refuse_memory(f"method 'dp' on a range of about 2^{plan.bits.bit_length()} sums x {plan.layers} sizes",
                              plan.nbytes, budget, "use method 'auto'")
     bound = lattice_lower_bound(sc.values, sc.target, rule)
     return _dp_solution(inst, sc, plan, bound, _deadline(time_limit, start), None)

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import solvers.memory
+from solvers.numbers import short_str
 from verify.cli import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -319,10 +320,11 @@ def test_garbage_files(tmp_path, content, command):
 def test_sweeps_take_eps_beyond_the_doubles(tmp_path, kind, eps):
     # exact eps far outside the doubles: log2(1/eps) is computed from the exact rational
     small = ["--d", "1", "--prediction-max-n", "8"] if kind == "mrss" else []
-    rc, _, err = slth("sweep", kind, "--n", "4:5", "--trials", "1", "--eps", eps, "--workers",
+    rc, out, err = slth("sweep", kind, "--n", "4:5", "--trials", "1", "--eps", eps, "--workers",
                       "1", "--no-progress", *small, "--out", str(tmp_path / "s"))
     if kind == "mrss" and eps == "1E400":  # eps >= 1 is trivial in [-1, 1]^d: refused
         assert_refused(rc, err)
         assert "every eps must be < 1" in err
     else:
         assert rc == 0 and "internal error" not in err, err
+        assert short_str(Fraction(eps)) in out  # printed from the exact eps, not as 0 or inf

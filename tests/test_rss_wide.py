@@ -1,5 +1,6 @@
 """The two-limb meet-in-the-middle against brute force and the Python-integer engine."""
 
+import random
 from fractions import Fraction
 
 import numpy as np
@@ -111,3 +112,11 @@ def test_auto_proves_wide_instances_up_to_the_limit():
     sol = solve_rss(vals, Fraction(sum(vals), 2), time_limit=60)
     assert sol.status == "optimal" and sol.method in ("mitm", "greedy", "ckk")
     assert sol.error == sol.lower_bound
+
+
+def test_dp_refusal_names_sizes_beyond_the_doubles():
+    # a 3000-bit range: the refusal is one short line, not an OverflowError or a 900-digit number
+    rng = random.Random(1)
+    with pytest.raises(InputError, match=r"about 2\^3\d\d\d sums.*2\^\d+ GiB") as info:
+        solve_rss([rng.getrandbits(3000) for _ in range(30)], 5, method="dp")
+    assert len(str(info.value)) < 200

@@ -56,6 +56,7 @@ from solvers.numbers import (
     check_exact_size,
     fraction_str,
     nearest_float,
+    short_str,
     to_fraction,
 )
 from verify.progress import QUIET_SECONDS, ProgressBar, elapsed
@@ -249,7 +250,7 @@ def _plot_lueker(tr: Any, path: Path) -> None:
     ax.plot([t + 1 for t in ts], [nearest_float(tr.bound(t)) for t in ts], "--", lw=1,
             label="v_t-1 (1 + (1 - v_t-1)/4)")
     ax.set(xlabel="t", ylabel="fraction of [-1, 1]", ylim=(0, 1.02),
-           title=f"Lueker process, eps = {nearest_float(tr.eps):g}, n = {len(tr.values)}")
+           title=f"Lueker process, eps = {short_str(tr.eps)}, n = {len(tr.values)}")
     ax.legend(fontsize=8)
     try:
         fig.savefig(path, dpi=120)

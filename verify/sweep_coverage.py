@@ -30,7 +30,7 @@ from solvers.coverage import (
     is_covered,
 )
 from solvers.memory import max_intervals_for_memory
-from solvers.numbers import InputError, fraction_str, nearest_float, to_fraction
+from solvers.numbers import InputError, fraction_str, nearest_float, short_str, to_fraction
 from verify.plots import CONFIDENCE, integer_axis, wilson_band
 from verify.runtime import check_task_count, read_records, run_tasks
 
@@ -234,13 +234,13 @@ def plot_coverage(summary: dict[str, Any], dist: str, out_dir: Path) -> list[Pat
         color = f"C{k}"
         ns = [r["n"] for r in rows]
         ax.plot(ns, [r["p"] for r in rows], "o-", ms=3, color=color,
-                label=f"eps = {nearest_float(Fraction(e)):g}, measured")
+                label=f"eps = {short_str(Fraction(e))}, measured")
         wilson_band(ax, ns, [r["covered"] for r in rows], [r["trials"] for r in rows], color,
                     f"{CONFIDENCE:.0%} Wilson interval" if k == 0 else None)
         if s["C"] is not None:
             grid = np.linspace(max(1, rows[0]["n"]), rows[-1]["n"], 400)
             ax.plot(grid, theorem_curve(grid, s["C"], Fraction(e)), "--", color=color,
-                    lw=1, label=f"eps = {nearest_float(Fraction(e)):g}, theorem at C = {s['C']:.2f}")
+                    lw=1, label=f"eps = {short_str(Fraction(e))}, theorem at C = {s['C']:.2f}")
     title = f"P[[-1,1] covered], {dist} values"
     if s["C"] is not None:
         title += "; theorem: 1 - exp(-(n - C log2(1/eps))^2/4n)"
@@ -403,7 +403,7 @@ def _print_coverage(summary: dict[str, Any], result: dict[str, Any]) -> None:
         for e, v in s["per_eps"].items():
             fmt = [f"{v[q]:.1f}" if v[q] is not None else "never" for q in
                    ("n50", "n95", "n_delta")]
-            print(f"eps={nearest_float(Fraction(e)):g}: n50 {fmt[0]}, n95 {fmt[1]}, "
+            print(f"eps={short_str(Fraction(e))}: n50 {fmt[0]}, n95 {fmt[1]}, "
                   f"n(1-delta={1 - s['delta']:g}) {fmt[2]}")
         for q, fit in s["fits"].items():
             if fit:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from solvers.numbers import InputError, fraction_str, nearest_float, to_fraction
+from solvers.numbers import InputError, fraction_str, short_str, to_fraction
 from verify.plots import CONFIDENCE, integer_axis, wilson_band
 from verify.runtime import check_task_count, read_records, run_tasks
 from verify.sweep_coverage import crossing, int_range, log2_inv
@@ -179,7 +179,7 @@ def plot_mrss(summary: dict[str, Any], out_dir: Path) -> list[Path]:
             ax.plot([n for n, _ in bs], [b for _, b in bs], "--", color=f"C{i}", lw=1,
                     label=f"d = {d} 2nd-moment bound")
         ax.set(xlabel="n", ylabel="P[min_S ||z - sum X_S||_inf <= eps]",
-               title=f"eps = {nearest_float(Fraction(e)):g}", ylim=(-0.02, 1.02))
+               title=f"eps = {short_str(Fraction(e))}", ylim=(-0.02, 1.02))
         integer_axis(ax.xaxis)
         ax.yaxis.label.set_fontsize(8)
         if j == 0:
@@ -192,7 +192,7 @@ def plot_mrss(summary: dict[str, Any], out_dir: Path) -> list[Path]:
     ax = fig.add_subplot()
     for j, e in enumerate(eps_list):
         t = [x for x in th if x["eps"] == e]
-        label = f"eps = {nearest_float(Fraction(e)):g}"
+        label = f"eps = {short_str(Fraction(e))}"
         ax.plot([x["d"] for x in t], [x["n_delta"] for x in t], "o-", color=f"C{j}",
                 label=f"measured, {label}")
         ax.plot([x["d"] for x in t], [x["n_pred"] for x in t], "s--", color=f"C{j}", ms=4,
@@ -273,7 +273,7 @@ def _print(summary: dict[str, Any], result: dict[str, Any]) -> None:
     print(f"{'d':>2} {'eps':>7} {'n50':>6} {'n_delta':>8} {'2nd-mom':>8} {'counting':>9} "
           f"{'d log2(1/eps)':>14}  bound violated at")
     for t in summary["thresholds"]:
-        print(f"{t['d']:>2} {nearest_float(Fraction(t['eps'])):>7g} {fmt(t['n50']):>6} "
+        print(f"{t['d']:>2} {short_str(Fraction(t['eps'])):>7} {fmt(t['n50']):>6} "
               f"{fmt(t['n_delta']):>8} {t['n_pred'] if t['n_pred'] else 'never':>8} "
               f"{t['n_counting']:>9} {t['d_log2_inv_eps']:>14.1f}  "
               f"{t['bound_violations'] or 'nowhere'}")
