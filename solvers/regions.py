@@ -15,7 +15,7 @@ a dyadic rational); a line is ``a x + b y + c = 0``; a vertex ``(X, Y, Q)`` is t
 >>> f = Network.create([[[1.0, 1.0]], [[1.0]]])               # relu(x + y)
 >>> g = Network.create([[[1.0, 0.0]], [[1.0]], [[1.0]]])       # relu(x), two layers deep
 >>> sup_error_regions(f, g)
-(Fraction(1, 1), (Fraction(1, 1), Fraction(-1, 1)))
+(Fraction(1, 1), (Fraction(0, 1), Fraction(1, 1)))
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from solvers.numbers import InputError, to_fraction
 from solvers.piecewise_linear import integer_layers, sup_error_interval
 
 __all__ = ["REGIONS_MAX_INPUTS", "Polygon", "linear_regions", "region_vertices",
-           "sup_error_regions"]
+           "worst_vertices", "sup_error_regions"]
 
 #: Exact sups by linear regions take networks of at most this many inputs.
 REGIONS_MAX_INPUTS = 2
@@ -184,46 +184,63 @@ def _shift(net: Network) -> int:
     return sum(s for _, _, s in integer_layers(net))
 
 
+def worst_vertices(target: Network, other: Network, box: Sequence[object] = (-1, 1), *,
+                   count: int = 1, target_regions: list[Polygon] | None = None
+                   ) -> list[tuple[Fraction, tuple[tuple[int, int], int]]]:
+    """The ``count`` polygon vertices of largest exact error ``||f(x) - g(x)||_inf``, worst
+    first, as ``(error, ((X, Y), Q))`` (x = X / Q) for networks of two inputs.
+
+    ``f - g`` is affine on every polygon of :func:`linear_regions`, so the first one is the
+    sup over the box. ``target_regions``: the target's own partition
+    (``linear_regions([target], box)``), reused across many ``other`` networks.
+
+    >>> f = Network.create([[[1.0, 1.0]], [[1.0]]])
+    >>> worst_vertices(f, Network.create([[[0.5, 0.5]]]), count=2)
+    [(Fraction(1, 1), ((-1, -1), 1)), (Fraction(1, 1), ((1, 1), 1))]
+    """
+    lo, hi = (to_fraction(v, "box") for v in box)
+    if other.sizes[0] != target.sizes[0] or other.sizes[-1] != target.sizes[-1]:
+        raise InputError(f"the networks map {target.sizes[0]} -> {target.sizes[-1]} and "
+                         f"{other.sizes[0]} -> {other.sizes[-1]}: the sizes must agree")
+    polys = linear_regions([target], (lo, hi)) if target_regions is None else target_regions
+    polys = _refine(polys, other)
+    ef, eg = _shift(target), _shift(other)
+    E = max(ef, eg)
+    errs: dict[tuple[int, int, int], int] = {}
+    for p in polys:
+        diffs = [((a << (E - ef)) - (b << (E - eg)), (c << (E - ef)) - (d << (E - eg)),
+                  (e << (E - ef)) - (g << (E - eg)))
+                 for (a, c, e), (b, d, g) in zip(p.maps[0], p.maps[-1], strict=True)]
+        for v in p.vertices:
+            if v not in errs:
+                x, y, q = v
+                errs[v] = max(abs(ax * x + ay * y + c * q) for ax, ay, c in diffs)
+    out = sorted(((Fraction(num, v[2] << E), v) for v, num in errs.items()),
+                 key=lambda t: (-t[0], t[1]))
+    return [(e, ((x, y), q)) for e, (x, y, q) in out[:count]]
+
+
 def sup_error_regions(target: Network, other: Network, box: Sequence[object] = (-1, 1), *,
                       target_regions: list[Polygon] | None = None
                       ) -> tuple[Fraction, tuple[Fraction, ...]]:
     """Exact ``max_{x in [lo, hi]^d} ||f(x) - g(x)||_inf`` and an arg max, for networks of
-    any depth with ``d <= 2`` inputs.
-
-    ``f - g`` is affine on every polygon of :func:`linear_regions`, so the sup is the largest
-    value at a polygon vertex. ``target_regions``: the target's own partition
-    (``linear_regions([target], box)``), reused across many ``other`` networks.
+    any depth with ``d <= 2`` inputs (:func:`worst_vertices`; one input:
+    :func:`solvers.piecewise_linear.sup_error_interval`).
 
     >>> f = Network.create([[[1.0, 1.0]], [[1.0]]])
     >>> g = Network.create([[[0.5, 0.5]]])
     >>> sup_error_regions(f, g)
-    (Fraction(1, 1), (Fraction(1, 1), Fraction(1, 1)))
+    (Fraction(1, 1), (Fraction(-1, 1), Fraction(-1, 1)))
     """
     lo, hi = (to_fraction(v, "box") for v in box)
+    if not lo < hi:
+        raise InputError(f"box is [{lo}, {hi}]: expected lo < hi")
     d = target.sizes[0]
-    if other.sizes[0] != d or other.sizes[-1] != target.sizes[-1]:
-        raise InputError(f"the networks map {target.sizes[0]} -> {target.sizes[-1]} and "
-                         f"{other.sizes[0]} -> {other.sizes[-1]}: the sizes must agree")
-    if d == 1:
+    if d == 1 and other.sizes[0] == 1:
         err, x = sup_error_interval(target, other, (lo, hi))
         return err, (x,)
     if d > REGIONS_MAX_INPUTS:
         raise InputError(f"networks of {d} inputs: exact sups by linear regions need at most "
                          f"{REGIONS_MAX_INPUTS}")
-    polys = linear_regions([target], (lo, hi)) if target_regions is None else target_regions
-    polys = _refine(polys, other)
-    ef, eg = _shift(target), _shift(other)
-    E = max(ef, eg)
-    best_num, best_den, arg = -1, 1, (0, 0, 1)
-    for p in polys:
-        fm, gm = p.maps[0], p.maps[-1]
-        diffs = [((a << (E - ef)) - (b << (E - eg)), (c << (E - ef)) - (d_ << (E - eg)),
-                  (e << (E - ef)) - (g_ << (E - eg)))
-                 for (a, c, e), (b, d_, g_) in zip(fm, gm, strict=True)]
-        for x, y, q in p.vertices:
-            for ax, ay, c in diffs:
-                num = abs(ax * x + ay * y + c * q)
-                if num * best_den > best_num * q:
-                    best_num, best_den, arg = num, q, (x, y, q)
-    x, y, q = arg
-    return Fraction(best_num, best_den << E), (Fraction(x, q), Fraction(y, q))
+    err, (P, q) = worst_vertices(target, other, (lo, hi), target_regions=target_regions)[0]
+    return err, tuple(Fraction(v, q) for v in P)
