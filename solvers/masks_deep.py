@@ -543,13 +543,19 @@ def deep_search(target: Network, random: Network, *, structured: bool, lo: Fract
     for bits in [0, *warm]:
         if budget is None or bits.bit_count() <= budget:
             _examine(search, bits, target, random, lo, hi, regions)
+    deadline = None if time_limit is None else start + time_limit
     while True:
         if progress is not None and search.upper:
             progress(float(search.lower / search.upper))
-        left = None if time_limit is None else time_limit - (time.perf_counter() - start)
+        left = None if deadline is None else deadline - time.perf_counter()
         if left is not None and left <= 0:
             break
         search.rounds += 1
+        # a cheap mask below the best sup on the inputs spares a CP-SAT solve
+        bits = _descend(master, search.best, search.upper, deadline)
+        if bits is not None:
+            _examine(search, bits, target, random, lo, hi, regions)
+            continue
         status, bits, bound = master.solve(left, cap=master.cap_units(search.upper),
                                            hint=search.best, gap=MASTER_GAP)
         if status == "infeasible":
@@ -562,6 +568,30 @@ def deep_search(target: Network, random: Network, *, structured: bool, lo: Fract
     if progress is not None and search.proven:
         progress(1.0)
     return search
+
+
+def _descend(master: DeepMaster, bits: int, upper: Fraction, deadline: float | None
+             ) -> int | None:
+    """Best-improvement descent over single bit flips on the exact error over the master's
+    inputs, from ``bits``: the first mask found below ``upper`` (None at a local minimum)."""
+    flips = [1 << i for i, v in enumerate(master.vars.bits) if v is not None]
+    budget = master.budget
+    current = master.error(bits)
+    while deadline is None or time.perf_counter() < deadline:
+        best = None
+        for f in flips:
+            cand = bits ^ f
+            if budget is not None and cand.bit_count() > budget:
+                continue
+            e = master.error(cand)
+            if e < upper:
+                return cand
+            if e < current:
+                best, current = cand, e
+        if best is None:
+            return None
+        bits = best
+    return None
 
 
 def _examine(search: DeepSearch, bits: int, target: Network, random: Network, lo: Fraction,
