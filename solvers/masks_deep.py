@@ -70,7 +70,12 @@ def _round(v: Fraction) -> int:
 
 
 def mask_bits_of(random: Network, structured: bool, mask: object) -> int:
-    """The bits (order of :func:`solvers.networks.mask_of_bits`) of a mask of ``random``."""
+    """The bits (order of :func:`solvers.networks.mask_of_bits`) of a mask of ``random``.
+
+    >>> g = Network.create([[[1.0], [-1.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.5]]])
+    >>> mask_bits_of(g, True, mask_of_bits(g, True, 0b1011))
+    11
+    """
     bits, pos = 0, 0
     if structured:
         for L in range(random.n_layers - 1):
@@ -527,6 +532,13 @@ def deep_search(target: Network, random: Network, *, structured: bool, lo: Fract
     bound and its worst vertices join the inputs, and the mask is excluded with its class (its
     error on the inputs is now its sup). Ends when the master capped below the best sup is
     infeasible (``proven``) or at the time limit. ``warm``: bits of masks examined first.
+
+    >>> f = Network.create([[[1.0, -1.0]], [[1.0]]])                        # relu(x - y)
+    >>> g = Network.create([[[1.0, -1.0], [0.5, 0.5]], [[1.0, 0.0], [0.0, 1.0]],
+    ...                     [[1.0, 0.25]]])
+    >>> res = deep_search(f, g, structured=True, lo=Fraction(-1), hi=Fraction(1))
+    >>> res.proven, res.upper, res.lower, bin(res.best)
+    (True, Fraction(0, 1), Fraction(0, 1), '0b101')
     """
     from solvers.regions import linear_regions
 
