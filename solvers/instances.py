@@ -59,6 +59,7 @@ from solvers.piecewise_linear import (
     sup_error_at_breakpoints,
     sup_error_box,
 )
+from solvers.regions import REGIONS_MAX_INPUTS, sup_error_regions
 
 __all__ = ["Problem", "SubsetProblem", "RSSInstance", "MRSSInstance", "CoverageProblem",
            "MaskProblem", "NORMS", "problem_from_json", "subset_problem_from_json",
@@ -483,8 +484,9 @@ class MaskProblem(Problem):
     def exact_errors(self) -> bool:
         """Whether mask errors are exact: a finite input set, networks of one input, or
         one-hidden-layer networks of at most ``BOX_SUP_MAX_INPUTS`` inputs (the sup over the
-        box at the vertices of their hyperplane arrangement)."""
-        return self.inputs is not None or self.target.sizes[0] == 1 or (
+        box at the vertices of their hyperplane arrangement), networks of any depth with at
+        most ``REGIONS_MAX_INPUTS`` inputs (at the vertices of their linear regions)."""
+        return self.inputs is not None or self.target.sizes[0] <= REGIONS_MAX_INPUTS or (
             self.target.sizes[0] <= BOX_SUP_MAX_INPUTS
             and max(self.target.n_layers, self.random.n_layers) <= 2)
 
@@ -510,8 +512,8 @@ class MaskProblem(Problem):
         return pf, exact_parameters(self.random), points
 
     def error(self, mask: NetworkMask) -> Fraction | None:
-        """The exact error of a mask, or None when it is not exact (deeper networks of several
-        inputs over a box: the sup is a MIP in floating point)."""
+        """The exact error of a mask, or None when it is not exact (deeper networks of three
+        or more inputs over a box: the sup is a MIP in floating point)."""
         mask.check(self.random)
         pf, pr, points = self._exact
         zero = Fraction(0)
@@ -521,6 +523,9 @@ class MaskProblem(Problem):
               for (W, b), mW, mb in zip(pr, mask.weights, mask.biases, strict=True)]
         if self.inputs is None and self.target.sizes[0] == 1:
             return sup_error_at_breakpoints(pf, points, pg, *self.box)[0]
+        if self.inputs is None and max(self.target.n_layers, self.random.n_layers) > 2:
+            return sup_error_regions(self.target, self.random.masked(mask), self.box)[0] \
+                if self.exact_errors else None
         if self.inputs is None:
             return sup_error_box(self.target, self.random.masked(mask), self.box)[0] \
                 if self.exact_errors else None

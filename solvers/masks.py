@@ -5,8 +5,10 @@
 - :func:`exact_optimal_mask`: one-hidden-layer networks of at most three inputs over a box, by
   constraint generation between an exact master (:class:`ExactMaster`: CP-SAT on exactly
   rounded rows of the multiple-choice view :class:`solvers.mask_choices.MaskChoices`) and
-  exact sups (:func:`solvers.piecewise_linear.sup_error_box`); :func:`exact_master_optimum`
-  for a finite input set.
+  exact sups (:func:`solvers.piecewise_linear.sup_error_box`); networks of any depth with at
+  most two inputs through :mod:`solvers.masks_deep` (a layered CP-SAT master, exact sups over
+  the linear regions of :mod:`solvers.regions`); :func:`exact_master_optimum` for a finite
+  input set.
 - :class:`MaskCertificate` and :func:`verify_mask_certificate`: the inputs on which no mask
   beats the mask's exact sup, and their re-derivation.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -33,6 +35,7 @@ from solvers.formulations.masks_cpsat import (
 )
 from solvers.instances import MaskProblem
 from solvers.mask_choices import MaskChoices, Rows
+from solvers.masks_deep import deep_master_optimum, deep_search, mask_bits_of
 from solvers.networks import (
     Network,
     NetworkMask,
@@ -47,6 +50,7 @@ from solvers.piecewise_linear import (
     errors_at_points,
     integer_layers,
 )
+from solvers.regions import REGIONS_MAX_INPUTS
 
 __all__ = ["enumerate_masks", "MASK_ENUMERATION_MAX_BITS", "MaskResult", "MaskCertificate",
            "BOUND_SLACK", "ExactMaster", "magnitude_bound", "exact_master_optimum",
@@ -378,7 +382,9 @@ def _integer_point(x: Sequence[Fraction]) -> tuple[tuple[int, ...], int]:
 def _constraint_generation(target: Network, random: Network, structured: bool,
                            lo: Fraction, hi: Fraction, budget: int | None,
                            time_limit: float | None, workers: int,
-                           warm: Sequence[NetworkMask]) -> tuple[_Search, bool]:
+                           warm: Sequence[NetworkMask],
+                           progress: Callable[[float], None] | None = None
+                           ) -> tuple[_Search, bool]:
     """The exact search over the box; returns its state and whether ``lower == upper``."""
     start = time.perf_counter()
     d = target.sizes[0]
@@ -396,6 +402,8 @@ def _constraint_generation(target: Network, random: Network, structured: bool,
             search.examine(choice)
     proven = False
     while True:
+        if progress is not None and search.upper:
+            progress(float(search.lower / search.upper))
         left = None if time_limit is None else time_limit - (time.perf_counter() - start)
         if left is not None and left <= 0:
             break
@@ -403,6 +411,8 @@ def _constraint_generation(target: Network, random: Network, structured: bool,
         status, choice, bound = master.solve(left, hint=search.best)
         if status == "infeasible":
             search.lower, proven = search.upper, True
+            if progress is not None:
+                progress(1.0)
             break
         if choice is None:
             break
@@ -420,6 +430,7 @@ def exact_master_optimum(target: Network, random: Network, inputs: Sequence[Sequ
     CP-SAT on the exactly rounded rows finds a mask, whose exact error U caps the next solve
     (and its class is excluded), until the capped model is infeasible: no mask is below U.
     Returns (U, a mask attaining it, proven); at the time limit the best so far, unproven.
+    Networks with several hidden layers: :func:`solvers.masks_deep.deep_master_optimum`.
 
     >>> f = Network.create([[[1.0]], [[1.0]]])
     >>> g = Network.create([[[1.0], [-1.0]], [[1.0, 0.5]]])
@@ -427,6 +438,12 @@ def exact_master_optimum(target: Network, random: Network, inputs: Sequence[Sequ
     >>> err, mask.kept, proven
     (Fraction(0, 1), 2, True)
     """
+    if max(target.n_layers, random.n_layers) > 2:
+        start_bits = None if start is None else mask_bits_of(random, structured, start)
+        err, bits, proven = deep_master_optimum(target, random, inputs, structured=structured,
+                                                budget=budget, start=start_bits,
+                                                time_limit=time_limit, workers=workers)
+        return err, mask_of_bits(random, structured, bits), proven
     t0 = time.perf_counter()
     choices = MaskChoices.create(random, structured)
     radius = max((abs(v) for x in inputs for v in x), default=Fraction(1))
@@ -458,17 +475,21 @@ def exact_master_optimum(target: Network, random: Network, inputs: Sequence[Sequ
 def exact_optimal_mask(target: Network, random: Network, *, structured: bool = False,
                        box: tuple[object, object] = (-1, 1), budget: int | None = None,
                        time_limit: float | None = None, workers: int = 1,
-                       warm: Sequence[NetworkMask] = ()) -> MaskResult:
+                       warm: Sequence[NetworkMask] = (),
+                       progress: Callable[[float], None] | None = None) -> MaskResult:
     """The mask minimising the exact sup over the box ``[lo, hi]^d`` of ``||f - g_mask||_inf``,
     proven in exact arithmetic, with its certificate.
 
-    Both networks with one hidden layer and at most ``BOX_SUP_MAX_INPUTS`` inputs.
+    Both networks with one hidden layer and at most ``BOX_SUP_MAX_INPUTS`` inputs, or of any
+    depth with at most ``REGIONS_MAX_INPUTS`` inputs (:func:`solvers.masks_deep.deep_search`:
+    the master over the layers, exact sups over the linear regions).
     Constraint generation: the master (:class:`ExactMaster`) picks the best mask over finitely
     many inputs; the mask's exact sup (:func:`solvers.piecewise_linear.sup_error_box`) is an
     upper bound and its worst vertices join the inputs; a mask whose error on the inputs
     already equals its sup is excluded with its class. Masks are finitely many, so the loop
     ends with a capped master that is infeasible: no mask beats the best one on the inputs,
-    hence on the box. ``warm``: masks (from heuristics) examined first.
+    hence on the box. ``warm``: masks (from heuristics) examined first. ``progress``: called
+    with the fraction ``lower / upper`` of the bounds closed.
 
     >>> f = Network.create([[[1.0, 1.0]], [[1.0]]])
     >>> g = Network.create([[[1.0, 1.0], [0.5, -0.5]], [[1.0, 0.25]]])
@@ -481,8 +502,11 @@ def exact_optimal_mask(target: Network, random: Network, *, structured: bool = F
     if not lo < hi:
         raise InputError(f"box is [{fraction_str(lo)}, {fraction_str(hi)}]: expected lo < hi")
     _check_exact_networks(target, random)
+    if max(target.n_layers, random.n_layers) > 2:
+        return _exact_deep(target, random, structured, (lo, hi), budget, time_limit, workers,
+                           warm, progress, start)
     search, proven = _constraint_generation(target, random, structured, lo, hi, budget,
-                                            time_limit, workers, warm)
+                                            time_limit, workers, warm, progress)
     choices, master = search.choices, search.master
     mask = choices.mask(search.best)
     inputs = tuple(tuple(Fraction(p, q) for p in P) for P, q in master.points)
@@ -504,6 +528,38 @@ def exact_optimal_mask(target: Network, random: Network, *, structured: bool = F
                       seconds=time.perf_counter() - start, certificate=cert)
 
 
+def _exact_deep(target: Network, random: Network, structured: bool,
+                box: tuple[Fraction, Fraction], budget: int | None, time_limit: float | None,
+                workers: int, warm: Sequence[NetworkMask],
+                progress: Callable[[float], None] | None, start: float) -> MaskResult:
+    """:func:`exact_optimal_mask` for networks with several hidden layers."""
+    lo, hi = box
+    search = deep_search(target, random, structured=structured, lo=lo, hi=hi, budget=budget,
+                         time_limit=time_limit, workers=workers, progress=progress,
+                         warm=[mask_bits_of(random, structured, m) for m in warm])
+    master = search.master
+    inputs = tuple(tuple(Fraction(p, q) for p in P) for P, q in master.points)
+    worst = tuple(Fraction(p, search.worst[1]) for p in search.worst[0])
+    cert = MaskCertificate(inputs, search.upper, search.lower, worst)
+    how = (f"exact constraint generation, {search.rounds} rounds, {len(inputs)} inputs: the "
+           "mask's sup over the box is exact (every vertex of the linear regions of both "
+           "networks, in integers); CP-SAT on the master's layers rounded to units "
+           f"2^-{master.shift} with a propagated rounding slack of {master.slack} units and "
+           f"{master.excluded} exact no-goods")
+    proof = (how + " proves no mask has a smaller error on the inputs" if search.proven else
+             "stopped at the time limit: " + how
+             + f"; proven lower bound {float(search.lower):.12g}")
+    return MaskResult(mask=mask_of_bits(random, structured, search.best),
+                      status="optimal" if search.proven else "feasible", proof=proof,
+                      error=search.upper, upper=float(search.upper),
+                      lower_bound=float(search.lower), tolerance=0.0, structured=structured,
+                      bits=sum(random.sizes[1:-1]) if structured else random.n_params,
+                      kept_bits=search.best.bit_count(), iterations=search.rounds,
+                      inputs=np.array([[float(v) for v in x] for x in inputs]),
+                      worst_input=np.array([float(v) for v in worst]),
+                      seconds=time.perf_counter() - start, certificate=cert)
+
+
 def _check_exact_networks(target: Network, random: Network) -> None:
     if random.sizes[0] != target.sizes[0] or random.sizes[-1] != target.sizes[-1]:
         raise InputError(f"the target maps {target.sizes[0]} -> {target.sizes[-1]} but the "
@@ -511,14 +567,16 @@ def _check_exact_networks(target: Network, random: Network) -> None:
                          "input and output sizes must agree")
     if not exact_engine_applies(target, random):
         raise InputError(f"networks of sizes {target.sizes} and {random.sizes}: the exact mask "
-                         "engine needs one hidden layer in each and at most "
+                         "engine needs a hidden layer and at most "
+                         f"{REGIONS_MAX_INPUTS} inputs, or one hidden layer in each and at most "
                          f"{BOX_SUP_MAX_INPUTS} inputs")
 
 
 def exact_engine_applies(target: Network, random: Network) -> bool:
     """Whether :func:`exact_optimal_mask` takes these networks."""
-    return (target.n_layers <= 2 and random.n_layers == 2
-            and target.sizes[0] <= BOX_SUP_MAX_INPUTS)
+    one_hidden = (target.n_layers <= 2 and random.n_layers == 2
+                  and target.sizes[0] <= BOX_SUP_MAX_INPUTS)
+    return one_hidden or (random.n_layers >= 2 and target.sizes[0] <= REGIONS_MAX_INPUTS)
 
 
 def verify_mask_certificate(prob: MaskProblem, mask: NetworkMask, cert: MaskCertificate, *,

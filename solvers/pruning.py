@@ -3,7 +3,8 @@
 - :func:`optimal_mask`: the mask minimising the worst error over the box (or a finite input
   set), unstructured (a bit per edge and bias) or structured (a bit per hidden neuron). The
   exact engine (:func:`solvers.masks.exact_optimal_mask`) proves it in exact arithmetic for
-  one-hidden-layer networks of at most three inputs; otherwise constraint generation over the
+  one-hidden-layer networks of at most three inputs and networks of any depth with at most
+  two; otherwise constraint generation over the
   floating-point MIPs of :mod:`solvers.formulations.masks_mip` (``optimal_within_tolerance``).
 - :func:`required_width` puts the subset-sum construction (:mod:`solvers.construction`) and
   the optimal masks side by side with the theorems' ``C log(l d^2 / eps)``.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -30,6 +32,7 @@ from solvers.masks import (
     exact_master_optimum,
     exact_optimal_mask,
 )
+from solvers.masks_deep import mask_bits_of
 from solvers.networks import Network, NetworkMask
 from solvers.numbers import InputError, check_eps, fraction_str, to_fraction
 
@@ -139,7 +142,7 @@ def _initial_inputs(d: int, lo: float, hi: float, seed: int) -> np.ndarray:
 
 
 #: Mask engines: ``exact`` (CP-SAT on exactly rounded rows, exact sups; one hidden layer and
-#: at most three inputs), the MIPs ``scip`` and ``highs`` (floating point), ``auto``: exact
+#: at most three inputs, or any depth and at most two), the MIPs ``scip`` and ``highs`` (floating point), ``auto``: exact
 #: where it applies.
 ENGINES = ("auto", "exact", "scip", "highs")
 
@@ -149,7 +152,8 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
                  max_kept: int | None = None, eps: object = None, tol: float = 1e-6,
                  time_limit: float | None = None, max_iterations: int = 200,
                  seed: int = 0, engine: str = "auto", workers: int = 1,
-                 warm: tuple[NetworkMask, ...] = (), budget: int | None = None) -> MaskResult:
+                 warm: tuple[NetworkMask, ...] = (), budget: int | None = None,
+                 progress: Callable[[float], None] | None = None) -> MaskResult:
     """The mask of ``random`` closest to ``target``: min over masks of max ||f - g_mask||_inf.
 
     Parameters
@@ -165,6 +169,7 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
     engine : one of :data:`ENGINES`.
     workers : CP-SAT workers of the exact engine.
     warm : masks examined first by the exact engine (heuristics' answers).
+    progress : exact engine over a box: called with the fraction lower / upper bound.
 
     Returns
     -------
@@ -205,7 +210,7 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
         if X is None:
             return exact_optimal_mask(target, random, structured=structured, box=(lo, hi),
                                       budget=budget, time_limit=time_limit, workers=workers,
-                                      warm=warm)
+                                      warm=warm, progress=progress)
         return _exact_on_inputs(target, random, structured, X, budget, time_limit, workers)
     return _mip_optimal_mask(target, random, _MipSettings(
         structured, X, lo, hi, budget, eps_f, tol, time_limit, max_iterations, seed,
@@ -227,18 +232,23 @@ def _exact_on_inputs(target: Network, random: Network, structured: bool, X: np.n
     err, mask, proven = exact_master_optimum(target, random, xs, structured=structured,
                                              budget=budget, time_limit=time_limit,
                                              workers=workers)
-    net, choices = random.masked(mask), MaskChoices.create(random, structured)
+    net = random.masked(mask)
     arg = max(range(len(xs)), key=lambda i: max(
         abs(a - b) for a, b in zip(target.forward_exact(xs[i]), net.forward_exact(xs[i]),
                                    strict=True)))
     lower = err if proven else Fraction(0)
+    if random.n_layers == 2:
+        choices = MaskChoices.create(random, structured)
+        n_bits, kept = choices.n_bits, choices.kept(choices.choice_of_mask(mask))
+    else:
+        n_bits = sum(random.sizes[1:-1]) if structured else random.n_params
+        kept = mask_bits_of(random, structured, mask).bit_count()
     proof = (f"exact master over the {len(xs)} given inputs: CP-SAT on exactly rounded rows "
              "until the model capped below the best exact error is infeasible")
     return MaskResult(mask=mask, status="optimal" if proven else "feasible",
                       proof=proof if proven else "stopped at the time limit: " + proof,
                       error=err, upper=float(err), lower_bound=float(lower), tolerance=0.0,
-                      structured=structured, bits=choices.n_bits,
-                      kept_bits=choices.kept(choices.choice_of_mask(mask)),
+                      structured=structured, bits=n_bits, kept_bits=kept,
                       iterations=1, inputs=X, worst_input=X[arg],
                       seconds=time.perf_counter() - start,
                       certificate=MaskCertificate(xs, err, lower, xs[arg]))

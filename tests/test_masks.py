@@ -130,7 +130,7 @@ def test_hostile_mask_problem_files_exit_2(tmp_path, capsys, text, message):
 
 def test_exact_engine_bad_input():
     with pytest.raises(InputError, match="one hidden layer"):
-        exact_optimal_mask(random_network([2, 2, 1], seed=0), random_network([2, 2, 2, 1], seed=0))
+        exact_optimal_mask(random_network([3, 2, 1], seed=0), random_network([3, 2, 2, 1], seed=0))
     with pytest.raises(InputError, match="exact engine minimises"):
         optimal_mask(random_network([2, 2, 1], seed=0), random_network([2, 2, 1], seed=1),
                      engine="exact", eps="0.1")

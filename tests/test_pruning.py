@@ -182,7 +182,7 @@ def test_optimal_mask_on_a_finite_set_matches_enumeration(case, structured, engi
     best = min(exact_max(target, rnd.masked(m), X) for m in every_mask(rnd, structured))
     res = optimal_mask(target, rnd, structured=structured, inputs=X, engine=engine)
     assert res.error == exact_max(target, rnd.masked(res.mask), X)
-    if engine == "auto" and len(r_sizes) == 3:  # one hidden layer: the exact engine
+    if engine == "auto":  # <= 2 inputs (or one hidden layer): the exact engine
         assert res.status == "optimal" and res.error == best
     else:
         assert res.status == "optimal_within_tolerance"
@@ -314,8 +314,7 @@ def test_cli_outputs_hold_their_promises(slth, target_file, tmp_path, capsys, co
     for P, R in zip(pruned.weights, rnd.weights, strict=True):
         assert np.all((P == 0) | (P == R))
     assert sup_error_sampled(target, pruned, 20_000, seed=11) <= report["error_bound"]
-    assert report["status"] == ("optimal" if construction == "subset-sum"
-                                else "optimal_within_tolerance")
+    assert report["status"] == "optimal"  # two inputs: the exact engine at any depth
     assert (out / "network.png").exists() and 0 <= report["kept_ratio"] <= 1
 
 

@@ -47,6 +47,10 @@ REDUCED = {
     "slth bench masks --hidden 8 12 16 --time-limit 120": (
         "slth bench masks --hidden 4 --time-limit 10",
         "a benchmark: the printed run takes minutes; the test runs the smallest network"),
+    "slth bench masks --no-hidden --construction-widths 1 2 3 4 5 6 --structured "
+    "--time-limit 240": (
+        "slth bench masks --no-hidden --construction-widths 1 --structured --time-limit 30",
+        "a benchmark: the printed run takes 25 minutes; the test runs width 1"),
     "slth certify truth.jsonl": (
         "slth certify truth.jsonl", "as printed, on the reduced truth.jsonl: other counts"),
 }

@@ -55,7 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="neurons per block of the construction (per input, per target layer)")
     p.add_argument("--construction", choices=CONSTRUCTIONS, default="subset-sum",
                    help="subset-sum: one exact RSS per weight half; optimal: the optimal mask "
-                        "(exact for one hidden layer and <= 3 inputs, else the MIPs)")
+                        "(exact for one hidden layer and <= 3 inputs or any depth and <= 2 "
+                        "inputs, else the MIPs)")
     p.add_argument("--structured", action="store_true",
                    help="optimal only: one bit per hidden neuron instead of per edge")
     p.add_argument("--eps", metavar="E", default=None,
@@ -184,10 +185,12 @@ def _prune(args: argparse.Namespace, target: Network, rnd: Network,
         mask = res.mask
         report = honest_verdict(res.to_json())
     else:
-        log("  optimal mask: constraint generation (exact engine, or MIPs for deeper networks) ...\n")
+        log("  optimal mask: constraint generation (exact engine, or MIPs beyond it) ...\n")
+        bar = ProgressBar("  lower / upper bound", enabled=not quiet)
         res_opt = optimal_mask(target, rnd, structured=args.structured, box=box,
                                max_kept=args.budget, eps=args.eps, time_limit=args.time_limit,
-                               seed=args.seed)
+                               seed=args.seed, progress=bar)
+        bar.close()
         mask = res_opt.mask
         report = res_opt.to_json()
         report.update(random_params=rnd.n_params, target_params=target.n_params,
