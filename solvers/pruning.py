@@ -24,6 +24,7 @@ import numpy as np
 
 from solvers.construction import check_box, subset_sum_construction
 from solvers.deprecation import moved_names
+from solvers.formulations.rss_mip import quiet_highs
 from solvers.mask_choices import MaskChoices
 from solvers.masks import (
     MaskCertificate,
@@ -65,6 +66,8 @@ def _mip_params(tol: float, time_limit: float | None, solver: str = "scip") -> A
         time_limit=None if time_limit is None else datetime.timedelta(seconds=max(time_limit, 0.1)))
     if solver == "scip":
         params.gscip.real_params["numerics/feastol"] = MIP_FEASTOL
+    else:
+        quiet_highs(params)
     return params
 
 
