@@ -710,27 +710,10 @@ def _subset_with_sum(vals: np.ndarray, s: int, offset: int = 0) -> list[int]:
 
 
 def _size_splits(Am: np.ndarray, Bm: np.ndarray, rule: tuple[int, bool] | None):
-    """Index arrays (ia, ib) of the half-lists to pair, one pair per size split."""
-    if rule is None:
-        yield np.arange(len(Am)), np.arange(len(Bm))
-        return
-    ca = np.array([K.popcount(m) for m in Am]) if len(Am) < 4096 else _popcounts(Am)
-    cb = np.array([K.popcount(m) for m in Bm]) if len(Bm) < 4096 else _popcounts(Bm)
-    k, at_most = rule
-    for c in range(k + 1):
-        ia = np.nonzero(ca == c)[0]
-        ib = np.nonzero(cb <= k - c if at_most else cb == k - c)[0]
-        if len(ia) and len(ib):
-            yield ia, ib
-
-
-def _popcounts(masks: np.ndarray) -> np.ndarray:
-    m = masks.copy()
-    counts = np.zeros(len(m), dtype=np.int64)
-    while np.any(m):
-        counts += (m & np.uint64(1)).astype(np.int64)
-        m >>= np.uint64(1)
-    return counts
+    """:func:`solvers.rss_kernels.size_splits` with index arrays for "every pair" too."""
+    for ia, ib in K.size_splits(Am, Bm, rule):
+        yield (np.arange(len(Am)) if ia is None else ia,
+               np.arange(len(Bm)) if ib is None else ib)
 
 
 def _mitm_float_then_exact(inst: RSSInstance, sc: _Scaled, deadline: float | None) -> Solution:

@@ -16,6 +16,8 @@ import numpy as np
 from numba import njit
 
 __all__ = [
+    "popcounts",
+    "size_splits",
     "half_sums",
     "half_sums_into",
     "merge_shifted_masks",
@@ -589,3 +591,27 @@ def _ckk_child(vals, ids, sums, branch, op_parent, op_child, op_flip, level, siz
     ids[level + 1, lo + 1:size - 1] = ids[level, lo:size - 2]
     sums[level + 1] = sums[level] - a - b + x
     branch[level + 1] = 0
+
+
+@njit(cache=True)
+def popcounts(masks):
+    """Number of set bits of each uint64 in ``masks``."""
+    out = np.empty(masks.shape[0], dtype=np.int64)
+    for k in range(masks.shape[0]):
+        out[k] = popcount(masks[k])
+    return out
+
+
+def size_splits(Am: np.ndarray, Bm: np.ndarray, rule: tuple[int, bool] | None):
+    """Index arrays (ia, ib) of the half-lists to pair, one pair per size split of a
+    cardinality ``rule`` (k, at_most); a single (None, None), every pair, without a rule."""
+    if rule is None:
+        yield None, None
+        return
+    ca, cb = popcounts(Am), popcounts(Bm)
+    k, at_most = rule
+    for c in range(k + 1):
+        ia = np.nonzero(ca == c)[0]
+        ib = np.nonzero(cb <= k - c if at_most else cb == k - c)[0]
+        if len(ia) and len(ib):
+            yield ia, ib

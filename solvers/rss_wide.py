@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from solvers.rss_kernels import popcount
+from solvers.rss_kernels import size_splits
 
 __all__ = [
     "LIMB_BITS",
@@ -169,14 +169,6 @@ def wide_scan(Ah, Al, Bh, Bl, th, tl, state, best, budget):
     state[4] = 1
 
 
-@njit(cache=True)
-def _popcounts(masks):
-    out = np.empty(masks.shape[0], dtype=np.int64)
-    for k in range(masks.shape[0]):
-        out[k] = popcount(masks[k])
-    return out
-
-
 @dataclass
 class WideAnswer:
     """The best subset found (None when none was compared or none is admissible), its exact
@@ -207,20 +199,6 @@ def _half_list(vals: Sequence[int], deadline: float | None
     return sh, sl, sm
 
 
-def _splits(Am: np.ndarray, Bm: np.ndarray, rule: tuple[int, bool] | None):
-    """Index arrays (ia, ib) of the half-lists to pair, one pair per size split."""
-    if rule is None:
-        yield None, None
-        return
-    ca, cb = _popcounts(Am), _popcounts(Bm)
-    k, at_most = rule
-    for c in range(k + 1):
-        ia = np.nonzero(ca == c)[0]
-        ib = np.nonzero(cb <= k - c if at_most else cb == k - c)[0]
-        if len(ia) and len(ib):
-            yield ia, ib
-
-
 def wide_closest(values: Sequence[int], target: int, rule: tuple[int, bool] | None,
                  deadline: float | None) -> WideAnswer:
     """Exact meet-in-the-middle on integers within :data:`WIDE_BITS` (see the module).
@@ -244,7 +222,7 @@ def wide_closest(values: Sequence[int], target: int, rule: tuple[int, bool] | No
     th, tl = target >> LIMB_BITS, target & _MASK
     best = np.zeros(2, dtype=np.int64)
     found: tuple[int, int] | None = None
-    for ia, ib in _splits(Am, Bm, rule):
+    for ia, ib in size_splits(Am, Bm, rule):
         P = (Ah, Al, Am) if ia is None else (Ah[ia], Al[ia], Am[ia])
         Q = (Bh, Bl, Bm) if ib is None else (Bh[ib], Bl[ib], Bm[ib])
         state = np.array([0, len(Q[0]) - 1, -1 if found is None else -2, 0, 0], dtype=np.int64)
