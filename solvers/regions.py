@@ -29,11 +29,15 @@ from solvers.networks import Network
 from solvers.numbers import InputError, to_fraction
 from solvers.piecewise_linear import integer_layers, sup_error_interval
 
-__all__ = ["REGIONS_MAX_INPUTS", "Polygon", "linear_regions", "region_vertices",
+__all__ = ["REGIONS_MAX_INPUTS", "REGIONS_MAX_POLYGONS", "Polygon", "linear_regions", "region_vertices",
            "worst_vertices", "sup_error_regions"]
 
 #: Exact sups by linear regions take networks of at most this many inputs.
 REGIONS_MAX_INPUTS = 2
+
+#: At most this many polygons are held at once (about 1 KB each in Python integers); more
+#: is refused while cutting, before the memory is taken.
+REGIONS_MAX_POLYGONS = 400_000
 
 Affine = tuple[int, int, int]
 Vertex = tuple[int, int, int]
@@ -146,6 +150,10 @@ def _refine(polys: list[Polygon], net: Network) -> list[Polygon]:
                     if neg is not None:
                         cut.append((neg, [*out[:n], (0, 0, 0), *out[n + 1:]]))
                 pieces = cut
+                if len(nxt) + len(pieces) > REGIONS_MAX_POLYGONS:
+                    raise InputError(
+                        f"the networks cut the box into more than {REGIONS_MAX_POLYGONS} linear "
+                        "regions: too many for exact sups by regions")
             for piece, out in pieces:
                 # constant neurons: relu of the constant; unread ones: anything (0)
                 nxt.append((piece, [o if read[i] and (o[0] or o[1] or o[2] > 0) else (0, 0, 0)
