@@ -47,6 +47,7 @@ from solvers.numbers import (
     InputError,
     check_count,
     check_eps,
+    check_exact_size,
     fraction_str,
     to_fraction,
     to_fractions,
@@ -176,13 +177,16 @@ class RSSInstance(SubsetProblem):
             raise InputError("instance has no 'target': expected a number")
         targets = data.get("targets")
         target = data["target"] if "target" in data else targets[0]
-        return cls.create(
+        inst = cls.create(
             data["values"],
             target,
             cardinality=data.get("cardinality"),
             max_cardinality=data.get("max_cardinality"),
             targets=targets,
         )
+        # a file's numbers must keep their exact sums printable (Python's 4300-digit limit)
+        check_exact_size([*inst.values, inst.target, *inst.targets])
+        return inst
 
     @property
     def n(self) -> int:
@@ -315,7 +319,7 @@ class MRSSInstance(SubsetProblem):
         targets = data.get("targets")
         if "target" not in data and not targets:
             raise InputError("instance has no 'target': expected a list of numbers")
-        return cls.create(
+        inst = cls.create(
             data["values"],
             data["target"] if "target" in data else targets[0],
             norm=data.get("norm", "inf"),
@@ -323,6 +327,8 @@ class MRSSInstance(SubsetProblem):
             max_cardinality=data.get("max_cardinality"),
             targets=targets,
         )
+        check_exact_size([x for v in (*inst.vectors, inst.target, *inst.targets) for x in v])
+        return inst
 
     @property
     def n(self) -> int:
@@ -399,8 +405,10 @@ class CoverageProblem(Problem):
         """From ``{"values": [...], "interval"?: [a, b], "eps"?: e}``."""
         if not isinstance(data, dict) or "values" not in data:
             raise InputError("a coverage problem needs 'values': a list of numbers")
-        return cls.create(data["values"], interval=data.get("interval", (-1, 1)),
+        prob = cls.create(data["values"], interval=data.get("interval", (-1, 1)),
                           eps=data.get("eps"))
+        check_exact_size([*prob.values, *prob.interval, *([prob.eps] if prob.eps else [])])
+        return prob
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"values": [fraction_str(v) for v in self.values],

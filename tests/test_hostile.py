@@ -328,3 +328,18 @@ def test_sweeps_take_eps_beyond_the_doubles(tmp_path, kind, eps):
     else:
         assert rc == 0 and "internal error" not in err, err
         assert short_str(Fraction(eps)) in out  # printed from the exact eps, not as 0 or inf
+
+
+def test_files_with_unprintable_exact_sums_are_refused(tmp_path):
+    # values whose exact sums need integers beyond Python's 4300-digit printing limit: every
+    # command that reads instances from files (here `slth score` on a truth file) refuses them
+    truth = tmp_path / "t.jsonl"
+    rc, _, err = slth("truth", "rss-uniform", "--n", "6", "--count", "1", "--workers", "1",
+                      "-o", str(truth))
+    assert rc == 0, err
+    rec = json.loads(truth.read_text())
+    rec["instance"]["values"] = [f"1/{10**999 + k}" for k in range(6)]
+    truth.write_text(json.dumps(rec) + "\n")
+    rc, _, err = slth("score", str(truth), "--baseline", "greedy")
+    assert_refused(rc, err)
+    assert "4200 digits" in err
