@@ -34,6 +34,7 @@ from solvers.formulations.masks_cpsat import (
     scaled_rows,
 )
 from solvers.instances import MaskProblem
+from solvers.interrupt import solve_cp
 from solvers.mask_choices import MaskChoices, Rows
 from solvers.masks_deep import deep_master_optimum, deep_search, mask_bits_of
 from solvers.networks import (
@@ -199,7 +200,7 @@ class ExactMaster:
         # intermediate masters need a good mask, not a proof: the proof is the final
         # infeasible capped model, which no gap limit shortens
         solver.parameters.relative_gap_limit = MASTER_GAP
-        code = solver.solve(self.model)
+        code = solve_cp(solver, self.model)
         self.solves += 1
         if code == cp_model.INFEASIBLE:
             return "infeasible", None, Fraction(0)

@@ -25,6 +25,7 @@ import numpy as np
 from solvers.construction import check_box, subset_sum_construction
 from solvers.deprecation import moved_names
 from solvers.formulations.rss_mip import quiet_highs
+from solvers.interrupt import solve_mathopt
 from solvers.mask_choices import MaskChoices
 from solvers.masks import (
     MaskCertificate,
@@ -104,7 +105,7 @@ def _verify(target: Network, net: Network, lo: np.ndarray, hi: np.ndarray, tol: 
         for sign in (1.0, -1.0):
             model.maximize(sign * (f.outputs[k] - g.outputs[k]))
             left = None if deadline is None else deadline - time.perf_counter()
-            res = mathopt.solve(model, _solver_type(solver), params=_mip_params(tol, left, solver))
+            res = solve_mathopt(model, _solver_type(solver), params=_mip_params(tol, left, solver))
             solved &= res.termination.reason == mathopt.TerminationReason.OPTIMAL
             upper = max(upper, res.dual_bound())
             if res.has_primal_feasible_solution():
@@ -328,8 +329,8 @@ def _mip_optimal_mask(target: Network, random: Network, st: _MipSettings) -> Mas
     while iterations < st.max_iterations:
         iterations += 1
         left = None if deadline is None else deadline - time.perf_counter()
-        res = mathopt.solve(master.model, _solver_type(st.solver),
-                            params=_mip_params(st.tol, left, st.solver))
+        res = solve_mathopt(master.model, _solver_type(st.solver),
+                             params=_mip_params(st.tol, left, st.solver))
         reason = res.termination.reason
         if st.eps is not None and reason == mathopt.TerminationReason.INFEASIBLE:
             # no mask reaches eps even on X: fall back to the smallest error, flagged

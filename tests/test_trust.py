@@ -312,3 +312,33 @@ def test_bench_rows_measure_their_own_memory():
     _, cost = measure(lambda: sum(range(1000)))
     assert cost["mb_is_lower_bound"] or cost["solve_mb"] < 20
     assert Fraction(cost["solve_seconds"]) >= 0
+
+
+_MASK_SEARCH = """
+import sys
+from solvers.networks import Network, random_network
+from solvers.pruning import optimal_mask
+full = random_network([2, 32, 1], seed=1, bias=True)
+g = Network.create([full.weights[0][:16], full.weights[1][:, :16]],
+                   [full.biases[0][:16], full.biases[1]])
+try:
+    optimal_mask(random_network([2, 2, 1], seed=0, bias=True), g, engine=sys.argv[1],
+                 time_limit=120)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+@pytest.mark.parametrize("engine", ["scip", "exact"])
+def test_ctrl_c_stops_a_solver_search_at_once(engine):
+    # CP-SAT and SCIP catch SIGINT themselves and end their search as if a time limit had
+    # been reached: the mask search must still stop at once with KeyboardInterrupt, not go on
+    # to its next master solve (this 65-bit search takes 10 s to minutes)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    p = subprocess.Popen([sys.executable, "-c", _MASK_SEARCH, engine], cwd=ROOT, env=env,
+                         start_new_session=True, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    time.sleep(5)  # interpreter start, imports, and the search running
+    assert p.poll() is None, "the search ended before the interrupt"
+    os.killpg(p.pid, signal.SIGINT)
+    assert p.wait(timeout=15) == 130, p.stderr.read().decode()

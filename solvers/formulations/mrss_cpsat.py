@@ -25,6 +25,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.instances import MRSSInstance
+from solvers.interrupt import solve_cp
 from solvers.numbers import check_workers, integer_scaling
 from solvers.results import Solution
 
@@ -89,7 +90,7 @@ def solve_mrss_cpsat(
     solver.parameters.cp_model_presolve = False
     if time_limit is not None:
         solver.parameters.max_time_in_seconds = time_limit
-    status = solver.solve(model)
+    status = solve_cp(solver, model)
     seconds = time.perf_counter() - start
     stats = {"shift": sc.shift, "cpsat_status": solver.status_name(status)}
     if status == cp_model.INFEASIBLE:

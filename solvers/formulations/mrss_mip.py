@@ -23,6 +23,7 @@ from ortools.math_opt.python import mathopt
 from solvers.deprecation import renamed_argument
 from solvers.formulations.rss_mip import quiet_highs
 from solvers.instances import MRSSInstance
+from solvers.interrupt import solve_mathopt
 from solvers.numbers import InputError, check_workers
 from solvers.results import Solution
 
@@ -79,7 +80,7 @@ def solve_mrss_mip(
     )
     if solver == "highs":
         quiet_highs(params)
-    result = mathopt.solve(model, MIP_SOLVERS[solver], params=params)
+    result = solve_mathopt(model, MIP_SOLVERS[solver], params=params)
     seconds = time.perf_counter() - start
     reason = result.termination.reason
     stats = {"termination": reason.name, "objective": None, "dual_bound": None}

@@ -34,6 +34,7 @@ from ortools.sat.python import cp_model
 
 from solvers.deprecation import renamed_argument
 from solvers.instances import RSSInstance
+from solvers.interrupt import solve_cp
 from solvers.numbers import (
     INT64_SAFE,
     InputError,
@@ -133,7 +134,7 @@ def solve_rss_cpsat(
     solver.parameters.cp_model_presolve = False
     if limit is not None:
         solver.parameters.max_time_in_seconds = limit
-    status = solver.solve(model)
+    status = solve_cp(solver, model)
     if status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"CP-SAT rejected the model: {model.validate()}")
     return _read_solution(inst, solver, status, x, e, unit, start)

@@ -32,6 +32,7 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 
 from solvers.instances import RSSInstance
+from solvers.interrupt import solve_mathopt
 from solvers.numbers import InputError, check_time_limit
 from solvers.results import Solution
 
@@ -124,7 +125,7 @@ def solve_rss_mip(
 
     scale = _power_of_two_scale(inst.values)
     model, x = _build_model(inst, scale)
-    result = mathopt.solve(model, _SOLVER_TYPES[solver], params=_parameters(solver, limit))
+    result = solve_mathopt(model, _SOLVER_TYPES[solver], params=_parameters(solver, limit))
     return _read_solution(inst, solver, result, x, scale, start)
 
 
