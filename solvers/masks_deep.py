@@ -489,6 +489,11 @@ INITIAL_GRID = 5
 CUTS_PER_ROUND = 4
 #: Intermediate masters stop within this relative gap (the proof is the final infeasible one).
 MASTER_GAP = 0.1
+#: Seconds of the first master solve; a solve that runs out hands back its best mask (whose
+#: worst inputs join the master) and the next one gets twice as long. Without it a master
+#: whose lower bound stays 0 (unstructured width 2 of the construction) used the whole time
+#: limit in one solve and examined no mask of its own.
+MASTER_SLICE = 30.0
 
 
 @dataclass
@@ -556,6 +561,7 @@ def deep_search(target: Network, random: Network, *, structured: bool, lo: Fract
         if budget is None or bits.bit_count() <= budget:
             _examine(search, bits, target, random, lo, hi, regions)
     deadline = None if time_limit is None else start + time_limit
+    slice_ = MASTER_SLICE
     while True:
         if progress is not None and search.upper:
             progress(float(search.lower / search.upper))
@@ -568,12 +574,19 @@ def deep_search(target: Network, random: Network, *, structured: bool, lo: Fract
         if bits is not None:
             _examine(search, bits, target, random, lo, hi, regions)
             continue
-        status, bits, bound = master.solve(left, cap=master.cap_units(search.upper),
+        timed = left is None or left > slice_
+        status, bits, bound = master.solve(slice_ if timed else left,
+                                           cap=master.cap_units(search.upper),
                                            hint=search.best, gap=MASTER_GAP)
         if status == "infeasible":
             search.lower, search.proven = search.upper, True
             break
+        if status != "optimal":
+            # a slice ran out: its mask still brings new inputs; the next slice is longer
+            slice_ *= 2
         if bits is None:
+            if timed:
+                continue
             break
         search.lower = max(search.lower, min(bound, search.upper))
         _examine(search, bits, target, random, lo, hi, regions)

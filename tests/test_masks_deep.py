@@ -6,6 +6,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from solvers import masks_deep
 from solvers.instances import MaskProblem
 from solvers.masks import (
     MaskCertificate,
@@ -14,7 +15,7 @@ from solvers.masks import (
     exact_optimal_mask,
     verify_mask_certificate,
 )
-from solvers.masks_deep import deep_master_optimum, mask_bits_of
+from solvers.masks_deep import deep_master_optimum, deep_search, mask_bits_of
 from solvers.networks import construction_network, mask_of_bits, random_network
 from solvers.piecewise_linear import errors_at_points, integer_layers, sup_error_box
 from solvers.pruning import optimal_mask
@@ -86,6 +87,17 @@ def test_deep_exact_engine_agrees_with_enumeration_over_the_box(structured, size
     assert res.status == "optimal" and res.error == best == res.certificate.lower
     assert prob.error(res.mask) == res.error
     assert exact_engine_applies(TARGET, rnd)
+
+
+@pytest.mark.parametrize("structured, sizes", [(True, [2, 3, 2, 1]), (False, [2, 2, 2, 1])])
+def test_short_master_slices_keep_the_proof(monkeypatch, structured, sizes):
+    # slices that run out hand back masks (or none) and double; only an infeasible master
+    # proves, so the optimum is the enumerated one however short the first slice
+    monkeypatch.setattr(masks_deep, "MASTER_SLICE", 0.001)
+    rnd = random_network(sizes, seed=3, bias=structured)
+    best, _ = enumerate_masks(MaskProblem.create(TARGET, rnd, structured=structured))
+    res = deep_search(TARGET, rnd, structured=structured, lo=Fraction(-1), hi=Fraction(1))
+    assert res.proven and res.upper == res.lower == best
 
 
 def test_construction_network_exact_against_mip_and_certificate():
