@@ -36,6 +36,7 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
+from solvers.interrupt import solve_cp
 from solvers.networks import Network, mask_of_bits
 from solvers.piecewise_linear import (
     errors_at_points,
@@ -424,7 +425,7 @@ class DeepMaster:
         if time_limit is not None:
             solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
         solver.parameters.relative_gap_limit = gap
-        code = solver.solve(self.model)
+        code = solve_cp(solver, self.model)
         self.solves += 1
         if code == cp_model.INFEASIBLE:
             return "infeasible", None, Fraction(0)
