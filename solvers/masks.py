@@ -30,6 +30,7 @@ from solvers.formulations.masks_cpsat import (
     add_choice_variables,
     add_error_rows,
     exclude_choice,
+    master_solver,
     row_shift,
     scaled_rows,
 )
@@ -191,15 +192,7 @@ class ExactMaster:
             for ys, o in zip(self.y, hint, strict=True):
                 for i, v in enumerate(ys):
                     self.model.add_hint(v, i == o)
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = self.workers
-        # OR-Tools 9.15's presolve returned wrong OPTIMAL answers on exactly scaled models
-        solver.parameters.cp_model_presolve = False
-        if time_limit is not None:
-            solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
-        # intermediate masters need a good mask, not a proof: the proof is the final
-        # infeasible capped model, which no gap limit shortens
-        solver.parameters.relative_gap_limit = MASTER_GAP
+        solver = master_solver(self.workers, time_limit, MASTER_GAP)
         code = solve_cp(solver, self.model)
         self.solves += 1
         if code == cp_model.INFEASIBLE:

@@ -36,6 +36,7 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
+from solvers.formulations.masks_cpsat import master_solver
 from solvers.interrupt import solve_cp
 from solvers.networks import Network, mask_of_bits
 from solvers.piecewise_linear import (
@@ -416,15 +417,9 @@ class DeepMaster:
             for i, v in enumerate(self.vars.bits):
                 if v is not None:
                     self.model.add_hint(v, bool(hint >> i & 1))
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = self.workers
-        # OR-Tools 9.15's presolve returned wrong OPTIMAL answers on exactly scaled models
-        solver.parameters.cp_model_presolve = False
+        solver = master_solver(self.workers, time_limit, gap)
         # the full LP relaxation of the ReLU rows: 2.7x faster on the construction's networks
         solver.parameters.linearization_level = 2
-        if time_limit is not None:
-            solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
-        solver.parameters.relative_gap_limit = gap
         code = solve_cp(solver, self.model)
         self.solves += 1
         if code == cp_model.INFEASIBLE:

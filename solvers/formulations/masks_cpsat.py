@@ -38,7 +38,7 @@ from ortools.sat.python import cp_model
 from solvers.mask_choices import MaskChoices, Rows
 
 __all__ = ["ScaledRows", "scaled_rows", "row_shift", "add_choice_variables", "add_error_rows",
-           "exclude_choice", "CPSAT_ROW_BITS"]
+           "exclude_choice", "master_solver", "CPSAT_ROW_BITS"]
 
 #: Rows are scaled so that every row's largest possible |T_r| + sum_g max_o |V| is below
 #: 2^CPSAT_ROW_BITS units (CP-SAT needs every linear expression within 2^62).
@@ -131,3 +131,18 @@ def exclude_choice(model: cp_model.CpModel, y: list[list[cp_model.IntVar]],
             model.add_implication(leave, ys[i].Not())
         lits.append(leave)
     model.add_bool_or(lits)
+
+
+def master_solver(workers: int, time_limit: float | None, gap: float) -> cp_model.CpSolver:
+    """The CP-SAT solver of every exact mask master: ``workers`` threads, presolve off (OR-Tools
+    9.15's presolve returned wrong OPTIMAL answers on exactly scaled models), at most
+    ``time_limit`` seconds, stopping at relative ``gap`` (intermediate masters need a good
+    mask, not a proof: the proof is a final infeasible capped model, which no gap shortens).
+    """
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.cp_model_presolve = False
+    if time_limit is not None:
+        solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+    solver.parameters.relative_gap_limit = gap
+    return solver
