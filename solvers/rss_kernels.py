@@ -404,6 +404,17 @@ def _lowest_bit(x):
 
 
 @njit(cache=True)
+def _or_word(dst, first, w, x, item):
+    """dst[w] |= x; every bit this sets gets ``first[bit] = item``."""
+    new = x & ~dst[w]
+    if new != np.uint64(0):
+        dst[w] |= new
+        while new != np.uint64(0):
+            first[w * 64 + _lowest_bit(new)] = item
+            new &= new - np.uint64(1)
+
+
+@njit(cache=True)
 def _shift_or(src, dst, first, d, item):
     """dst |= src shifted by d bits; every bit this sets gets ``first[bit] = item``."""
     W = src.shape[0]
@@ -416,12 +427,7 @@ def _shift_or(src, dst, first, d, item):
             x = src[w - q] << r
             if r != zero and w - q - 1 >= 0:
                 x |= src[w - q - 1] >> back
-            new = x & ~dst[w]
-            if new != zero:
-                dst[w] |= new
-                while new != zero:
-                    first[w * 64 + _lowest_bit(new)] = item
-                    new &= new - np.uint64(1)
+            _or_word(dst, first, w, x, item)
     else:
         q = (-d) >> 6
         r = np.uint64((-d) & 63)
@@ -430,12 +436,7 @@ def _shift_or(src, dst, first, d, item):
             x = src[w + q] >> r
             if r != zero and w + q + 1 < W:
                 x |= src[w + q + 1] << back
-            new = x & ~dst[w]
-            if new != zero:
-                dst[w] |= new
-                while new != zero:
-                    first[w * 64 + _lowest_bit(new)] = item
-                    new &= new - np.uint64(1)
+            _or_word(dst, first, w, x, item)
 
 
 @njit(cache=True)
