@@ -40,13 +40,29 @@ _SLICE = 1 << 16
 
 
 @njit(cache=True)
+def _distance(Q, iq, B, j, first, norm1, limit):  # pragma: no cover
+    """The distance of Q[iq] and B[j] (inf or 1 norm) given ``first`` = |coordinate 0
+    difference|; stops adding coordinates once it exceeds ``limit``."""
+    dist = first
+    c = 1
+    while c < Q.shape[1] and dist <= limit:
+        t = abs(Q[iq, c] - B[j, c])
+        if norm1:
+            dist += t
+        elif t > dist:
+            dist = t
+        c += 1
+    return dist
+
+
+@njit(cache=True)
 def _sweep_min(Q, B, B0, b_lo, b_hi, best, norm1, stop):  # pragma: no cover - compiled
     """Smallest distance below ``best`` between a query row and a row of B[b_lo:b_hi].
 
     Q is sorted ascending on column 0, B on column 0 within [b_lo, b_hi) (B0 = that column).
     Returns (best, iq, ib) with iq = -1 when nothing beat the initial best; stops at ``stop``.
     """
-    m, d = Q.shape
+    m = Q.shape[0]
     arg_q = -1
     arg_b = -1
     if m == 0 or b_lo >= b_hi:
@@ -61,15 +77,7 @@ def _sweep_min(Q, B, B0, b_lo, b_hi, best, norm1, stop):  # pragma: no cover - c
             diff = B0[j] - q0
             if diff >= best:
                 break
-            dist = abs(diff)
-            c = 1
-            while c < d and dist < best:
-                t = abs(Q[iq, c] - B[j, c])
-                if norm1:
-                    dist += t
-                elif t > dist:
-                    dist = t
-                c += 1
+            dist = _distance(Q, iq, B, j, abs(diff), norm1, best)
             if dist < best:
                 best = dist
                 arg_q = iq
@@ -86,7 +94,7 @@ def _sweep_collect(Q, B, B0, b_lo, b_hi, thr, norm1, iq0, j0, out):  # pragma: n
 
     Returns (count, iq, j): when ``count == len(out)`` call again with (iq0, j0) = (iq, j).
     """
-    m, d = Q.shape
+    m = Q.shape[0]
     cap = out.shape[0]
     count = 0
     if iq0 >= m or b_lo >= b_hi:
@@ -103,15 +111,7 @@ def _sweep_collect(Q, B, B0, b_lo, b_hi, thr, norm1, iq0, j0, out):  # pragma: n
             diff = B0[j] - q0
             if diff > thr:
                 break
-            dist = abs(diff)
-            c = 1
-            while c < d and dist <= thr:
-                t = abs(Q[iq, c] - B[j, c])
-                if norm1:
-                    dist += t
-                elif t > dist:
-                    dist = t
-                c += 1
+            dist = _distance(Q, iq, B, j, abs(diff), norm1, thr)
             if dist <= thr:
                 if count == cap:
                     return count, iq, j
