@@ -55,6 +55,7 @@ from solvers.numbers import (
 from solvers.piecewise_linear import (
     BOX_SUP_MAX_INPUTS,
     breakpoints,
+    check_comparable,
     exact_forward,
     exact_parameters,
     sup_error_at_breakpoints,
@@ -440,10 +441,7 @@ class MaskProblem(Problem):
     def create(cls, target: Network, random: Network, *, structured: object = False,
                box: object = (-1, 1), inputs: object = None) -> MaskProblem:
         """Validate sizes, the box and the inputs once."""
-        if random.sizes[0] != target.sizes[0] or random.sizes[-1] != target.sizes[-1]:
-            raise InputError(f"the target maps {target.sizes[0]} -> {target.sizes[-1]} but the "
-                             f"random network maps {random.sizes[0]} -> {random.sizes[-1]}: the "
-                             "input and output sizes must agree")
+        check_comparable(target, random, "the random network")
         if not isinstance(structured, bool):
             raise InputError(f"structured is {structured!r}: expected true or false")
         if isinstance(box, (str, bytes)) or not isinstance(box, (Sequence, np.ndarray)) \

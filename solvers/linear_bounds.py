@@ -33,6 +33,7 @@ import numpy as np
 
 from solvers.networks import Network
 from solvers.numbers import InputError
+from solvers.piecewise_linear import check_comparable
 from solvers.rounding import up_mul, up_rowsum
 
 __all__ = [
@@ -172,9 +173,7 @@ def align(f: Network, g: Network) -> tuple[list[SplitLayer], list[SplitLayer]] |
 
     The other network is collapsed first (the construction's pairs), then both, then neither.
     """
-    if f.sizes[0] != g.sizes[0] or f.sizes[-1] != g.sizes[-1]:
-        raise InputError(f"the networks map {f.sizes[0]} -> {f.sizes[-1]} and {g.sizes[0]} -> "
-                         f"{g.sizes[-1]}: the input and output sizes must agree")
+    check_comparable(f, g)
     for cf, cg in ((False, True), (True, True), (False, False), (True, False)):
         a, b = split_layers(f, cf), split_layers(g, cg)
         if [x.shape for x in a] == [y.shape for y in b]:

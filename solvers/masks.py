@@ -49,7 +49,9 @@ from solvers.numbers import InputError, fraction_str, to_fraction, to_fractions
 from solvers.piecewise_linear import (
     BOX_SUP_MAX_INPUTS,
     box_vertices,
+    check_comparable,
     errors_at_points,
+    exact_box,
     integer_layers,
 )
 from solvers.regions import REGIONS_MAX_INPUTS
@@ -492,9 +494,7 @@ def exact_optimal_mask(target: Network, random: Network, *, structured: bool = F
     ('optimal', Fraction(0, 1), Fraction(0, 1))
     """
     start = time.perf_counter()
-    lo, hi = (to_fraction(v, "box") for v in box)
-    if not lo < hi:
-        raise InputError(f"box is [{fraction_str(lo)}, {fraction_str(hi)}]: expected lo < hi")
+    lo, hi = exact_box(box)
     _check_exact_networks(target, random)
     if max(target.n_layers, random.n_layers) > 2:
         return _exact_deep(target, random, structured, (lo, hi), budget, time_limit, workers,
@@ -555,10 +555,7 @@ def _exact_deep(target: Network, random: Network, structured: bool,
 
 
 def _check_exact_networks(target: Network, random: Network) -> None:
-    if random.sizes[0] != target.sizes[0] or random.sizes[-1] != target.sizes[-1]:
-        raise InputError(f"the target maps {target.sizes[0]} -> {target.sizes[-1]} but the "
-                         f"random network maps {random.sizes[0]} -> {random.sizes[-1]}: the "
-                         "input and output sizes must agree")
+    check_comparable(target, random, "the random network")
     if not exact_engine_applies(target, random):
         raise InputError(f"networks of sizes {target.sizes} and {random.sizes}: the exact mask "
                          "engine needs a hidden layer and at most "

@@ -17,12 +17,35 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from solvers.networks import Network
-from solvers.numbers import InputError, to_fraction
+from solvers.numbers import InputError, fraction_str, to_fraction
 
 __all__ = ["exact_parameters", "exact_forward", "breakpoints", "sup_error_interval",
            "sup_error_at_breakpoints", "BOX_SUP_MAX_INPUTS", "integer_layers", "integer_forward",
            "hidden_hyperplanes", "arrangement_vertices", "errors_at_points", "box_vertices",
-           "sup_error_box"]
+           "sup_error_box", "exact_box", "check_comparable"]
+
+
+def exact_box(box: Sequence[object]) -> tuple[Fraction, Fraction]:
+    """The box ``[lo, hi]`` (per coordinate) as exact rationals, checked: two numbers, lo < hi.
+
+    >>> exact_box((-1, "1/2"))
+    (Fraction(-1, 1), Fraction(1, 2))
+    """
+    if isinstance(box, (str, bytes)) or len(box) != 2:  # type: ignore[arg-type]
+        raise InputError(f"box is {box!r}: expected two numbers lo < hi")
+    lo, hi = (to_fraction(v, "box") for v in box)
+    if not lo < hi:
+        raise InputError(f"box is [{fraction_str(lo)}, {fraction_str(hi)}]: expected lo < hi")
+    return lo, hi
+
+
+def check_comparable(target: Network, other: Network, other_name: str = "the other network"
+                     ) -> None:
+    """Refuse two networks whose input or output sizes differ (their error is undefined)."""
+    if other.sizes[0] != target.sizes[0] or other.sizes[-1] != target.sizes[-1]:
+        raise InputError(f"the target maps {target.sizes[0]} -> {target.sizes[-1]} but "
+                         f"{other_name} maps {other.sizes[0]} -> {other.sizes[-1]}: the input "
+                         "and output sizes must agree")
 
 
 def exact_parameters(net: Network) -> list[tuple[list[list[Fraction]], list[Fraction]]]:
@@ -79,7 +102,7 @@ def sup_error_interval(target: Network, other: Network, box: Sequence[object] = 
     >>> sup_error_interval(f, g)
     (Fraction(1, 2), Fraction(-1, 1))
     """
-    lo, hi = (to_fraction(v, "box") for v in box)
+    lo, hi = exact_box(box)
     pf = exact_parameters(target)
     return sup_error_at_breakpoints(pf, breakpoints(pf, lo, hi), exact_parameters(other), lo, hi)
 
@@ -234,13 +257,9 @@ def sup_error_box(target: Network, other: Network, box: Sequence[object] = (-1, 
     >>> sup_error_box(f, g)
     (Fraction(1, 1), (Fraction(-1, 1), Fraction(-1, 1)))
     """
-    lo, hi = (to_fraction(v, "box") for v in box)
-    if not lo < hi:
-        raise InputError(f"box is [{lo}, {hi}]: expected lo < hi")
+    lo, hi = exact_box(box)
+    check_comparable(target, other)
     d = target.sizes[0]
-    if other.sizes[0] != d or other.sizes[-1] != target.sizes[-1]:
-        raise InputError(f"the networks map {target.sizes[0]} -> {target.sizes[-1]} and "
-                         f"{other.sizes[0]} -> {other.sizes[-1]}: the sizes must agree")
     if d == 1:
         err, x = sup_error_interval(target, other, (lo, hi))
         return err, (x,)

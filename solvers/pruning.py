@@ -37,6 +37,7 @@ from solvers.masks import (
 from solvers.masks_deep import mask_bits_of
 from solvers.networks import Network, NetworkMask
 from solvers.numbers import InputError, check_eps, fraction_str, to_fraction
+from solvers.piecewise_linear import check_comparable
 
 __all__ = [
     "ENGINES",
@@ -195,10 +196,7 @@ def optimal_mask(target: Network, random: Network, *, structured: bool = False,
         max_kept = budget if max_kept is None else max_kept
     budget = max_kept
     lo, hi = check_box(box)
-    if random.sizes[0] != target.sizes[0] or random.sizes[-1] != target.sizes[-1]:
-        raise InputError(f"the target maps {target.sizes[0]} -> {target.sizes[-1]} but the "
-                         f"random network maps {random.sizes[0]} -> {random.sizes[-1]}: the "
-                         "input and output sizes must agree")
+    check_comparable(target, random, "the random network")
     if engine not in ENGINES:
         raise InputError(f"engine is {engine!r}: expected one of {', '.join(ENGINES)}")
     eps_f = None if eps is None else check_eps(eps)

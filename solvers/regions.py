@@ -26,8 +26,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from solvers.networks import Network
-from solvers.numbers import InputError, to_fraction
-from solvers.piecewise_linear import integer_layers, sup_error_interval
+from solvers.numbers import InputError
+from solvers.piecewise_linear import (
+    check_comparable,
+    exact_box,
+    integer_layers,
+    sup_error_interval,
+)
 
 __all__ = ["REGIONS_MAX_INPUTS", "REGIONS_MAX_POLYGONS", "Polygon", "linear_regions", "region_vertices",
            "worst_vertices", "sup_error_regions"]
@@ -172,9 +177,7 @@ def linear_regions(nets: Sequence[Network], box: Sequence[object] = (-1, 1)) -> 
     >>> len(linear_regions([Network.create([[[1.0, -1.0]], [[1.0]]])]))
     2
     """
-    lo, hi = (to_fraction(v, "box") for v in box)
-    if not lo < hi:
-        raise InputError(f"box is [{lo}, {hi}]: expected lo < hi")
+    lo, hi = exact_box(box)
     if any(n.sizes[0] != 2 for n in nets):
         raise InputError("linear regions are computed for networks of two inputs")
     polys = [_box(lo, hi)]
@@ -206,10 +209,8 @@ def worst_vertices(target: Network, other: Network, box: Sequence[object] = (-1,
     >>> worst_vertices(f, Network.create([[[0.5, 0.5]]]), count=2)
     [(Fraction(1, 1), ((-1, -1), 1)), (Fraction(1, 1), ((1, 1), 1))]
     """
-    lo, hi = (to_fraction(v, "box") for v in box)
-    if other.sizes[0] != target.sizes[0] or other.sizes[-1] != target.sizes[-1]:
-        raise InputError(f"the networks map {target.sizes[0]} -> {target.sizes[-1]} and "
-                         f"{other.sizes[0]} -> {other.sizes[-1]}: the sizes must agree")
+    lo, hi = exact_box(box)
+    check_comparable(target, other)
     polys = linear_regions([target], (lo, hi)) if target_regions is None else target_regions
     polys = _refine(polys, other)
     ef, eg = _shift(target), _shift(other)
@@ -240,9 +241,7 @@ def sup_error_regions(target: Network, other: Network, box: Sequence[object] = (
     >>> sup_error_regions(f, g)
     (Fraction(1, 1), (Fraction(-1, 1), Fraction(-1, 1)))
     """
-    lo, hi = (to_fraction(v, "box") for v in box)
-    if not lo < hi:
-        raise InputError(f"box is [{lo}, {hi}]: expected lo < hi")
+    lo, hi = exact_box(box)
     d = target.sizes[0]
     if d == 1 and other.sizes[0] == 1:
         err, x = sup_error_interval(target, other, (lo, hi))
