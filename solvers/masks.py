@@ -7,8 +7,9 @@
   rounded rows of the multiple-choice view :class:`solvers.mask_choices.MaskChoices`) and
   exact sups (:func:`solvers.piecewise_linear.sup_error_box`); networks of any depth with at
   most two inputs through :mod:`solvers.masks_deep` (a layered CP-SAT master, exact sups over
-  the linear regions of :mod:`solvers.regions`); :func:`exact_master_optimum` for a finite
-  input set.
+  the linear regions of :mod:`solvers.regions`), unstructured masks of the construction's
+  ``d -> h1 -> k -> h3 -> 1`` networks through the branch and bound of
+  :mod:`solvers.masks_branch`; :func:`exact_master_optimum` for a finite input set.
 - :class:`MaskCertificate` and :func:`verify_mask_certificate`: the inputs on which no mask
   beats the mask's exact sup, and their re-derivation.
 """
@@ -37,6 +38,7 @@ from solvers.formulations.masks_cpsat import (
 from solvers.instances import MaskProblem
 from solvers.interrupt import solve_cp
 from solvers.mask_choices import MaskChoices, Rows
+from solvers.masks_branch import branch_applies, branch_master_optimum, branch_search
 from solvers.masks_deep import deep_master_optimum, deep_search, mask_bits_of
 from solvers.networks import (
     Network,
@@ -434,6 +436,13 @@ def exact_master_optimum(target: Network, random: Network, inputs: Sequence[Sequ
     >>> err, mask.kept, proven
     (Fraction(0, 1), 2, True)
     """
+    if (max(target.n_layers, random.n_layers) > 2 and not structured and budget is None
+            and branch_applies(target, random)):
+        lo = min((min(x) for x in inputs), default=Fraction(-1))
+        hi = max((max(x) for x in inputs), default=Fraction(1))
+        return branch_master_optimum(target, random, inputs, lo=Fraction(lo), hi=Fraction(hi),
+                                     start=start or NetworkMask.full(random, False),
+                                     time_limit=time_limit)
     if max(target.n_layers, random.n_layers) > 2:
         start_bits = None if start is None else mask_bits_of(random, structured, start)
         err, bits, proven = deep_master_optimum(target, random, inputs, structured=structured,
@@ -528,6 +537,8 @@ def _exact_deep(target: Network, random: Network, structured: bool,
                 progress: Callable[[float], None] | None, start: float) -> MaskResult:
     """:func:`exact_optimal_mask` for networks with several hidden layers."""
     lo, hi = box
+    if not structured and budget is None and branch_applies(target, random):
+        return _exact_branch(target, random, box, time_limit, warm, progress, start)
     search = deep_search(target, random, structured=structured, lo=lo, hi=hi, budget=budget,
                          time_limit=time_limit, workers=workers, progress=progress,
                          warm=[mask_bits_of(random, structured, m) for m in warm])
@@ -549,6 +560,34 @@ def _exact_deep(target: Network, random: Network, structured: bool,
                       lower_bound=float(search.lower), tolerance=0.0, structured=structured,
                       bits=sum(random.sizes[1:-1]) if structured else random.n_params,
                       kept_bits=search.best.bit_count(), iterations=search.rounds,
+                      inputs=np.array([[float(v) for v in x] for x in inputs]),
+                      worst_input=np.array([float(v) for v in worst]),
+                      seconds=time.perf_counter() - start, certificate=cert)
+
+
+def _exact_branch(target: Network, random: Network, box: tuple[Fraction, Fraction],
+                  time_limit: float | None, warm: Sequence[NetworkMask],
+                  progress: Callable[[float], None] | None, start: float) -> MaskResult:
+    """:func:`exact_optimal_mask` for unstructured ``d -> h1 -> k -> h3 -> 1`` networks
+    (:func:`solvers.masks_branch.branch_search`)."""
+    lo, hi = box
+    search = branch_search(target, random, lo=lo, hi=hi, time_limit=time_limit, warm=warm,
+                           progress=progress)
+    inputs = tuple(tuple(Fraction(p, q) for p in P) for P, q in search.points)
+    worst = tuple(Fraction(p, search.worst[1]) for p in search.worst[0])
+    cert = MaskCertificate(inputs, search.upper, search.lower, worst)
+    how = (f"exact branch and bound over the option classes of the layers ({search.walks} "
+           f"complete walks over {len(inputs)} inputs in floats with a rigorous margin, "
+           f"{search.examined} masks' sups exact over the linear regions, survivors "
+           "re-checked in exact arithmetic)")
+    proof = (how + " proves no mask has a smaller error on the inputs" if search.proven else
+             "stopped at the time limit: " + how
+             + f"; proven lower bound {float(search.lower):.12g}")
+    best = search.best
+    return MaskResult(mask=best, status="optimal" if search.proven else "feasible", proof=proof,
+                      error=search.upper, upper=float(search.upper),
+                      lower_bound=float(search.lower), tolerance=0.0, structured=False,
+                      bits=random.n_params, kept_bits=best.kept, iterations=search.walks,
                       inputs=np.array([[float(v) for v in x] for x in inputs]),
                       worst_input=np.array([float(v) for v in worst]),
                       seconds=time.perf_counter() - start, certificate=cert)

@@ -51,6 +51,9 @@ REDUCED = {
     "--time-limit 240": (
         "slth bench masks --no-hidden --construction-widths 1 --structured --time-limit 30",
         "a benchmark: the printed run takes 25 minutes; the test runs width 1"),
+    "slth bench masks --no-hidden --no-master --construction-widths 1 2 --time-limit 200": (
+        "slth bench masks --no-hidden --no-master --construction-widths 1 --time-limit 30",
+        "a benchmark: width 2 takes minutes; the test runs width 1"),
     "slth certify truth.jsonl": (
         "slth certify truth.jsonl", "as printed, on the reduced truth.jsonl: other counts"),
 }
