@@ -437,7 +437,8 @@ def exact_master_optimum(target: Network, random: Network, inputs: Sequence[Sequ
     (Fraction(0, 1), 2, True)
     """
     if (max(target.n_layers, random.n_layers) > 2 and not structured and budget is None
-            and branch_applies(target, random)):
+            and branch_applies(target, random, max((abs(Fraction(v)) for x in inputs for v in x),
+                                                   default=Fraction(1)))):
         lo = min((min(x) for x in inputs), default=Fraction(-1))
         hi = max((max(x) for x in inputs), default=Fraction(1))
         return branch_master_optimum(target, random, inputs, lo=Fraction(lo), hi=Fraction(hi),
@@ -537,7 +538,7 @@ def _exact_deep(target: Network, random: Network, structured: bool,
                 progress: Callable[[float], None] | None, start: float) -> MaskResult:
     """:func:`exact_optimal_mask` for networks with several hidden layers."""
     lo, hi = box
-    if not structured and budget is None and branch_applies(target, random):
+    if not structured and budget is None and branch_applies(target, random, max(-lo, hi)):
         return _exact_branch(target, random, box, time_limit, warm, progress, start)
     search = deep_search(target, random, structured=structured, lo=lo, hi=hi, budget=budget,
                          time_limit=time_limit, workers=workers, progress=progress,

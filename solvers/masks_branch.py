@@ -75,6 +75,8 @@ __all__ = ["LayeredOptions", "branch_applies", "collect", "branch_master_optimum
 #: The largest number of first-two-layer option choices a walk visits (the construction's
 #: width 2 has 5.8e7, walked in about 1 microsecond each per core).
 BRANCH_MAX_CLASSES = 2 * 10**9
+#: Values (pre-activations, outputs) of magnitude beyond 2^this are left to the layered master.
+BRANCH_MAX_LOG2 = 200
 #: Survivors listed per walk; beyond, the listed ones' worst vertices join T and it repeats.
 BRANCH_MAX_SURVIVORS = 20_000
 #: The first inputs: a regular grid of this many points per side (corners included).
@@ -91,10 +93,11 @@ _REACH_INPUTS = 8
 Point = tuple[tuple[int, ...], int]
 
 
-def branch_applies(target: Network, random: Network) -> bool:
-    """Whether :func:`branch_search` takes these networks: the random one ``d -> h1 -> k ->
-    h3 -> 1`` (three hidden layers, one output, k <= 6, d <= 2 like the target's inputs),
-    and at most ``BRANCH_MAX_CLASSES`` first-layer choices.
+def branch_applies(target: Network, random: Network, radius: object = 1) -> bool:
+    """Whether :func:`branch_search` takes these networks on inputs with ``|x_j| <= radius``:
+    the random one ``d -> h1 -> k -> h3 -> 1`` (three hidden layers, one output, k <= 6,
+    d <= 2 like the target's inputs), at most ``BRANCH_MAX_CLASSES`` first-layer choices,
+    and every value within ``2^BRANCH_MAX_LOG2`` (the walk computes in doubles).
 
     >>> from solvers.networks import random_network, construction_network
     >>> t = random_network([2, 2, 1], seed=0, bias=True)
@@ -107,7 +110,11 @@ def branch_applies(target: Network, random: Network) -> bool:
         return False
     if random.sizes[0] != target.sizes[0] or random.sizes[0] > 2 or random.sizes[2] > 6:
         return False
-    return bool(LayeredOptions.count(random) <= BRANCH_MAX_CLASSES)
+    if LayeredOptions.count(random) > BRANCH_MAX_CLASSES:
+        return False
+    from solvers.masks_deep import _magnitude
+
+    return _magnitude([target, random], abs(Fraction(radius))) <= 2 ** BRANCH_MAX_LOG2
 
 
 @dataclass
@@ -602,9 +609,10 @@ def branch_search(target: Network, random: Network, *, lo: Fraction, hi: Fractio
     from solvers.masks_deep import _grid
     from solvers.regions import linear_regions
 
-    if not branch_applies(target, random):
+    if not branch_applies(target, random, max(abs(lo), abs(hi))):
         raise InputError(f"networks of sizes {target.sizes} and {random.sizes}: the branch "
-                         "and bound takes d -> h1 -> k -> h3 -> 1 random networks with d <= 2")
+                         "and bound takes d -> h1 -> k -> h3 -> 1 random networks with d <= 2 "
+                         f"and values within 2^{BRANCH_MAX_LOG2}")
     start = time.perf_counter()
     deadline = None if time_limit is None else start + time_limit
     d = target.sizes[0]

@@ -39,6 +39,7 @@ from ortools.sat.python import cp_model
 from solvers.formulations.masks_cpsat import master_solver
 from solvers.interrupt import solve_cp
 from solvers.networks import Network, mask_of_bits
+from solvers.numbers import InputError
 from solvers.piecewise_linear import (
     errors_at_points,
     exact_forward,
@@ -145,6 +146,10 @@ class DeepMaster:
         self.params, self.tparams = exact_parameters(random), exact_parameters(target)
         self.lf = integer_layers(target)
         big = _magnitude([target, random], radius) + 1
+        if _ceil(big).bit_length() > DEEP_MASTER_BITS - 2 - 8:
+            raise InputError(f"the networks' values reach about 2^{_ceil(big).bit_length()} on "
+                             f"the inputs: the exact master needs them within "
+                             f"2^{DEEP_MASTER_BITS - 10} (CP-SAT's integers)")
         # values and weights share the bits left once the largest magnitude is paid for
         self.shift = self.wshift = max((DEEP_MASTER_BITS - 2 - _ceil(big).bit_length()) // 2, 4)
         self.model = cp_model.CpModel()

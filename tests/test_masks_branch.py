@@ -154,3 +154,20 @@ def test_too_many_survivors_repeat_the_walk_with_more_inputs(monkeypatch):
     assert res.upper == best
     assert res.lower <= best and (res.proven or res.walks == masks_branch.BRANCH_MAX_WALKS)
     assert res.walks > 2  # the overflowing walks were repeated
+
+
+def test_values_beyond_the_doubles_go_to_the_layered_master():
+    # weights of 1e200: products overflow a double, so the walk must not take them
+    rng = np.random.default_rng(0)
+    ws = [rng.uniform(-1, 1, (2, 1)) * 1e200, rng.uniform(-1, 1, (1, 2)) * 1e200,
+          rng.uniform(-1, 1, (2, 1)), rng.uniform(-1, 1, (1, 2))]
+    rnd = Network.create(ws, [None] * 4)
+    target = random_network([1, 2, 1], seed=0, bias=True)
+    assert branch_applies(target, Network.create([w / 1e200 if i < 2 else w
+                                                  for i, w in enumerate(ws)], [None] * 4))
+    assert not branch_applies(target, rnd)
+    with pytest.raises(masks_branch.InputError, match="2\\^200"):
+        branch_search(target, rnd, lo=MINUS, hi=ONE)
+    # nor can the layered master's CP-SAT integers: one clear line, no traceback
+    with pytest.raises(masks_branch.InputError, match="the exact master needs them within"):
+        exact_optimal_mask(target, rnd, time_limit=30)
