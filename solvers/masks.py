@@ -38,7 +38,12 @@ from solvers.formulations.masks_cpsat import (
 from solvers.instances import MaskProblem
 from solvers.interrupt import solve_cp
 from solvers.mask_choices import MaskChoices, Rows
-from solvers.masks_branch import branch_applies, branch_master_optimum, branch_search
+from solvers.masks_branch import (
+    BRANCH_MAX_WALKS,
+    branch_applies,
+    branch_master_optimum,
+    branch_search,
+)
 from solvers.masks_deep import deep_master_optimum, deep_search, mask_bits_of
 from solvers.networks import (
     Network,
@@ -442,7 +447,7 @@ def exact_master_optimum(target: Network, random: Network, inputs: Sequence[Sequ
         lo = min((min(x) for x in inputs), default=Fraction(-1))
         hi = max((max(x) for x in inputs), default=Fraction(1))
         return branch_master_optimum(target, random, inputs, lo=Fraction(lo), hi=Fraction(hi),
-                                     start=start or NetworkMask.full(random, False),
+                                     start=NetworkMask.full(random, False) if start is None else start,
                                      time_limit=time_limit)
     if max(target.n_layers, random.n_layers) > 2:
         start_bits = None if start is None else mask_bits_of(random, structured, start)
@@ -544,26 +549,17 @@ def _exact_deep(target: Network, random: Network, structured: bool,
                          time_limit=time_limit, workers=workers, progress=progress,
                          warm=[mask_bits_of(random, structured, m) for m in warm])
     master = search.master
-    inputs = tuple(tuple(Fraction(p, q) for p in P) for P, q in master.points)
-    worst = tuple(Fraction(p, search.worst[1]) for p in search.worst[0])
-    cert = MaskCertificate(inputs, search.upper, search.lower, worst)
-    how = (f"exact constraint generation, {search.rounds} rounds, {len(inputs)} inputs: the "
-           "mask's sup over the box is exact (every vertex of the linear regions of both "
+    how = (f"exact constraint generation, {search.rounds} rounds, {len(master.points)} inputs: "
+           "the mask's sup over the box is exact (every vertex of the linear regions of both "
            "networks, in integers); CP-SAT on the master's layers rounded to units "
            f"2^-{master.shift} with a propagated rounding slack of {master.slack} units and "
            f"{master.excluded} exact no-goods")
-    proof = (how + " proves no mask has a smaller error on the inputs" if search.proven else
-             "stopped at the time limit: " + how
-             + f"; proven lower bound {float(search.lower):.12g}")
-    return MaskResult(mask=mask_of_bits(random, structured, search.best),
-                      status="optimal" if search.proven else "feasible", proof=proof,
-                      error=search.upper, upper=float(search.upper),
-                      lower_bound=float(search.lower), tolerance=0.0, structured=structured,
-                      bits=sum(random.sizes[1:-1]) if structured else random.n_params,
-                      kept_bits=search.best.bit_count(), iterations=search.rounds,
-                      inputs=np.array([[float(v) for v in x] for x in inputs]),
-                      worst_input=np.array([float(v) for v in worst]),
-                      seconds=time.perf_counter() - start, certificate=cert)
+    return _points_result(mask_of_bits(random, structured, search.best), how, search.proven,
+                          search.upper, search.lower, master.points, search.worst,
+                          structured=structured,
+                          bits=sum(random.sizes[1:-1]) if structured else random.n_params,
+                          kept_bits=search.best.bit_count(), iterations=search.rounds,
+                          start=start)
 
 
 def _exact_branch(target: Network, random: Network, box: tuple[Fraction, Fraction],
@@ -574,24 +570,37 @@ def _exact_branch(target: Network, random: Network, box: tuple[Fraction, Fractio
     lo, hi = box
     search = branch_search(target, random, lo=lo, hi=hi, time_limit=time_limit, warm=warm,
                            progress=progress)
-    inputs = tuple(tuple(Fraction(p, q) for p in P) for P, q in search.points)
-    worst = tuple(Fraction(p, search.worst[1]) for p in search.worst[0])
-    cert = MaskCertificate(inputs, search.upper, search.lower, worst)
     how = (f"exact branch and bound over the option classes of the layers ({search.walks} "
-           f"complete walks over {len(inputs)} inputs in floats with a rigorous margin, "
+           f"complete walks over {len(search.points)} inputs in floats with a rigorous margin, "
            f"{search.examined} masks' sups exact over the linear regions, survivors "
            "re-checked in exact arithmetic)")
-    proof = (how + " proves no mask has a smaller error on the inputs" if search.proven else
-             "stopped at the time limit: " + how
-             + f"; proven lower bound {float(search.lower):.12g}")
-    best = search.best
-    return MaskResult(mask=best, status="optimal" if search.proven else "feasible", proof=proof,
-                      error=search.upper, upper=float(search.upper),
-                      lower_bound=float(search.lower), tolerance=0.0, structured=False,
-                      bits=random.n_params, kept_bits=best.kept, iterations=search.walks,
+    return _points_result(search.best, how, search.proven, search.upper, search.lower,
+                          search.points, search.worst, structured=False, bits=random.n_params,
+                          kept_bits=search.best.kept, iterations=search.walks, start=start,
+                          stopped=("the time limit" if search.walks < BRANCH_MAX_WALKS else
+                                   f"{BRANCH_MAX_WALKS} walks with more survivors than listed"))
+
+
+def _points_result(mask: NetworkMask, how: str, proven: bool, upper: Fraction, lower: Fraction,
+                   points: Sequence[tuple[Sequence[int], int]],
+                   worst: tuple[Sequence[int], int], *, structured: bool, bits: int,
+                   kept_bits: int, iterations: int, start: float,
+                   stopped: str = "the time limit") -> MaskResult:
+    """The result of a deep search, with its certificate over the integer ``points``
+    ``(P, q)`` (x = P / q) and worst input; ``stopped``: why an unproven search ended."""
+    inputs = tuple(tuple(Fraction(p, q) for p in P) for P, q in points)
+    worst_x = tuple(Fraction(p, worst[1]) for p in worst[0])
+    proof = (how + " proves no mask has a smaller error on the inputs" if proven else
+             f"stopped before the proof ({stopped}): " + how
+             + f"; proven lower bound {float(lower):.12g}")
+    return MaskResult(mask=mask, status="optimal" if proven else "feasible", proof=proof,
+                      error=upper, upper=float(upper), lower_bound=float(lower), tolerance=0.0,
+                      structured=structured, bits=bits, kept_bits=kept_bits,
+                      iterations=iterations,
                       inputs=np.array([[float(v) for v in x] for x in inputs]),
-                      worst_input=np.array([float(v) for v in worst]),
-                      seconds=time.perf_counter() - start, certificate=cert)
+                      worst_input=np.array([float(v) for v in worst_x]),
+                      seconds=time.perf_counter() - start,
+                      certificate=MaskCertificate(inputs, upper, lower, worst_x))
 
 
 def _check_exact_networks(target: Network, random: Network) -> None:

@@ -427,14 +427,13 @@ def _walk_chunks(C, nopt1, prefixes, V3w, V3b, W3, nopt3, qpat, f, cap, margin, 
 @dataclass
 class Walk:
     """What one walk found: survivor rows (first-layer options, then last-layer options) with
-    their float errors, whether it was complete (``overflow``: more survivors than listed;
-    ``stopped``: time limit), and the classes visited."""
+    their float errors, and whether it was complete (``overflow``: more survivors than
+    listed; ``stopped``: time limit)."""
 
     rows: list[tuple[int, ...]] = field(default_factory=list)
     errors: list[float] = field(default_factory=list)
     overflow: bool = False
     stopped: bool = False
-    seconds: float = 0.0
 
 
 def _margin(target: Network, random: Network, points: Sequence[Sequence[Fraction]]) -> float:
@@ -472,7 +471,6 @@ def collect(target: Network, opts: LayeredOptions, points: Sequence[Point], cap:
     superset of those of exact error below ``cap``); with ``shrink``, the cap falls as
     classes are found (a branch and bound for the minimum). Stops at ``deadline``, or past
     ``limit`` listed classes (default ``BRANCH_MAX_SURVIVORS``): ``overflow``."""
-    start = time.perf_counter()
     limit = BRANCH_MAX_SURVIVORS if limit is None else limit
     X = [[Fraction(p, q) for p in P] for P, q in points]
     Xf = np.array([[float(v) for v in x] for x in X])
@@ -528,15 +526,16 @@ def collect(target: Network, opts: LayeredOptions, points: Sequence[Point], cap:
             break
         if progress is not None:
             progress(min(1.0, (at + n) / len(prefixes)))
-    walk.seconds = time.perf_counter() - start
     return walk
 
 
-def _exact_errors(target: Network, opts: LayeredOptions, rows: Sequence[Sequence[int]],
-                  points: Sequence[Point]) -> list[Fraction]:
+def _exact_rows(target: Network, opts: LayeredOptions, walk: Walk,
+                points: Sequence[Point]) -> list[tuple[Fraction, tuple[int, ...]]]:
+    """The walk's rows with their exact errors on the points, best first."""
     lf = integer_layers(target)
-    return [max(errors_at_points(lf, integer_layers(opts.random.masked(opts.mask(r))), points))
-            for r in rows]
+    return sorted(((max(errors_at_points(lf, integer_layers(opts.random.masked(opts.mask(r))),
+                                         points)), r) for r in walk.rows),
+                  key=lambda t: t[0])
 
 
 def branch_master_optimum(target: Network, random: Network,
@@ -557,10 +556,10 @@ def branch_master_optimum(target: Network, random: Network,
     best = max(errors_at_points(lf, integer_layers(random.masked(start)), points))
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     walk = collect(target, opts, points, best, shrink=True, deadline=deadline)
+    listed = _exact_rows(target, opts, walk, points)
     mask = start
-    for row, e in zip(walk.rows, _exact_errors(target, opts, walk.rows, points), strict=True):
-        if e < best:
-            best, mask = e, opts.mask(row)
+    if listed and listed[0][0] < best:
+        best, mask = listed[0][0], opts.mask(listed[0][1])
     return best, mask, not (walk.stopped or walk.overflow)
 
 
@@ -633,13 +632,12 @@ def branch_search(target: Network, random: Network, *, lo: Fraction, hi: Fractio
     walk = collect(target, opts, search.points, cap, shrink=True, deadline=deadline,
                    progress=progress)
     search.walks += 1
-    rows = sorted(zip(walk.errors, walk.rows, strict=True))
-    exact = _exact_errors(target, opts, [r for _, r in rows], search.points)
+    listed = _exact_rows(target, opts, walk, search.points)
     if not (walk.stopped or walk.overflow):
         # every class off the list has error >= the final cap on T, which is above the
         # exact error of a listed one: the minimum is listed
-        search.lower = min([cap, *exact])
-    for (_, row), e in sorted(zip(rows, exact, strict=True), key=lambda t: t[1])[:BRANCH_CUTS]:
+        search.lower = min([cap, *(e for e, _ in listed[:1])])
+    for e, row in listed[:BRANCH_CUTS]:
         if e < search.upper:
             _examine(search, target, opts.mask(row), lo, hi, regions)
     search.proven = search.lower == search.upper
@@ -649,11 +647,9 @@ def branch_search(target: Network, random: Network, *, lo: Fraction, hi: Fractio
         cap = search.upper
         walk = collect(target, opts, search.points, cap, deadline=deadline, progress=progress)
         search.walks += 1
-        rows = sorted(zip(walk.errors, walk.rows, strict=True))
-        exact = _exact_errors(target, opts, [r for _, r in rows], search.points)
-        live = [(r, e) for (_, r), e in zip(rows, exact, strict=True) if e < cap]
+        live = [(e, r) for e, r in _exact_rows(target, opts, walk, search.points) if e < cap]
         search.survivors = len(live)
-        for row, e in live:
+        for e, row in live:
             if deadline is not None and time.perf_counter() > deadline:
                 return search
             if e < search.upper:  # else its error on T already rules it out
